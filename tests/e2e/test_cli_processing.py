@@ -697,6 +697,20 @@ def test_the_list_of_vendas_simples_comes_in_pages(lojasync, app):
     assert lojasync("sales", "list", "--status", "confirmada", "--limit", "2") == "Nenhuma venda simples confirmada."
 
 
+def test_the_stock_list_comes_in_pages(lojasync, order_number):
+    """Review: `stock list` printed the whole catalog, with no --page or --limit (GET /api/v1/stock and the Estoque page
+    come in pages)."""
+    assert len(json.loads(lojasync("stock", "list", "--format", "json"))) == 2   # scripts get every product
+    assert [r["sku"] for r in json.loads(lojasync("stock", "list", "--format", "json", "--limit", "1", "--page", "2"))
+            ] == ["CAN-CER"]
+    first = lojasync("stock", "list", "--limit", "1")
+    assert "CAM-ALG-P" in first and "CAN-CER" not in first
+    assert "Página 1 de 2. Próxima: a mesma lista com --page 2." in first
+    second = lojasync("stock", "list", "--limit", "1", "--page", "2")
+    assert "CAN-CER" in second and "CAM-ALG-P" not in second and "Página 2 de 2." in second
+    assert lojasync("stock", "list", "--limit", "1", "--page", "3") == "Não há página 3: são 2."
+
+
 def test_an_order_in_another_currency_is_shown_in_it_and_gets_no_sale(lojasync, app):
     store = make_store(app)
     number = import_order(app.uow(), store, order_payload(id=1900000091, currency="USD"), ImportPolicy()).order_number
