@@ -672,15 +672,16 @@ def test_an_erased_order_is_no_longer_linked_to_a_customer_kept_for_another_stor
 
 def _ana_in_two_stores(app, store_id: int) -> tuple[int, dict[int, int]]:
     """Ana bought in store B first with no e-mail, another phone, name and address; then in store A with all of hers:
-    the ERP customer holds store A's e-mail, phone, name and address (the newest order's)."""
+    the ERP customer holds store A's e-mail, phone, name and address (the newest order's). Returns store B's id and
+    the ERP order numbers by store order id (both stores')."""
     other = make_store(app, external_id="7654321")
     in_b = person_order(1800000099, ANA, billing_city="Rio de Janeiro", billing_province="Rio de Janeiro",
                         billing_zipcode="20040-002")
     in_b.update(contact_name="Ana D. Lojas", contact_email=None, contact_phone="+5521900001111",
                 billing_name="Ana D. Lojas", billing_phone="+5521900001111")
     in_b["customer"].update(name="Ana D. Lojas", email=None, phone="+5521900001111", default_address=None)
-    imported(app, other, in_b)
-    numbers = imported(app, store_id, person_order(1800000003, ANA, updated_at=ts(60)))
+    numbers = imported(app, other, in_b)
+    numbers |= imported(app, store_id, person_order(1800000003, ANA, updated_at=ts(60)))
     with app.read_uow() as uow:
         ana = uow.customers.by_tax_id(ANA["doc"])
         assert (ana.name, ana.email, ana.phone) == (ANA["name"], ANA["email"], ANA["phone"])
@@ -715,6 +716,34 @@ def test_a_customer_kept_by_store_redact_for_another_store_keeps_only_what_its_o
                                                                       "Rio de Janeiro")
     assert "1 cliente(s) mantido(s) por terem pedidos de outra origem, 1 deles com nome, e-mail, telefone e " \
            "endereço refeitos a partir desses pedidos" in summary
+
+
+def test_a_pending_nfe_of_another_store_is_rebuilt_without_what_only_the_erased_store_gave(app, store_id, sefaz):
+    """review (LGPD): store B's NF-e, generated while the customer held the e-mail only store A's order had given
+    (the NF-e's dest takes the customer's e-mail), still named it after store A's customers/redact rebuilt the
+    customer from B's order: the drift check compared the CPF and the order's billing address alone, so it went
+    to SEFAZ as signed. Sent now, it is built anew first, same number, naming the buyer as the customer stands."""
+    from lojasync.fiscal.services.company import install_test_certificate, set_company
+    from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
+    from tests.integration.test_invoices import COMPANY
+
+    set_company(app.uow(), COMPANY)
+    install_test_certificate(app.uow(), app.cipher)
+    _, numbers = _ana_in_two_stores(app, store_id)
+    invoice = generate_invoice(app.uow(), app.cipher, numbers[1800000099])
+    with app.read_uow() as uow:
+        assert ANA["email"] in uow.invoices.get(invoice.id).xml   # signed with what only store A gave
+    handle(app, store_id, add_event(app, store_id, "customers/redact", _redact_body(ANA, [1800000003])))
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    with app.read_uow() as uow:
+        sent = uow.invoices.get(invoice.id).proc_xml
+    assert ANA["email"] not in sent and "<email>" not in sent
+    assert "<fone>21900001111</fone>" in sent   # store B's order's own phone
+    assert (authorised.status, authorised.number) == ("authorised", invoice.number)
+    assert authorised.access_key != invoice.access_key   # built anew before it went
+    said = [e["message"] for e in show_order(app.uow(), numbers[1800000099])["log"]]
+    assert (f"NF-e nº {invoice.number} série 1 refeita a partir do pedido (o destinatário mudou depois que ela foi "
+            f"gerada: e-mail): o mesmo número, chave nova {authorised.access_key}.") in said
 
 
 def test_a_customer_kept_for_another_stores_order_linked_by_hand_takes_nothing_of_its_buyer(app, store_id):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from lojasync.fiscal.recipient_drift import recipient_changes
+from lojasync.fiscal.nfe_build import HOMOLOGATION_NAME
+from lojasync.fiscal.recipient_drift import contact_changes, recipient_changes
 from lojasync.sales.orders import CustomerLink
 from lojasync.shared.address import Address
 
@@ -80,3 +81,28 @@ def test_nothing_to_compare_is_no_change():
     assert recipient_changes(nfe(), order(), "<NFe/>") is None
     erased = order(billing=None, contact=None, customer=Customer(name="Anonimizado", address=None))
     assert recipient_changes(nfe(), erased, XML) is None
+
+
+def test_a_pending_nfe_is_compared_with_the_whole_recipient_its_draft_would_name_now():
+    """review (LGPD): another store's customers/redact rebuilt the customer, and the pending NF-e still named the
+    e-mail only that store had given: CPF and billing address, all `recipient_changes` compares, had not changed.
+    `contact_changes` compares what the draft takes from the customer too: name, e-mail, phone, its address."""
+    signed = XML.replace("</enderDest>", "<fone>11987654321</fone></enderDest><email>ana@a.com.br</email>")
+    billing = Address(**{**vars(BILLING), "phone": "+55 11 98765-4321"})
+    ana = dict(name="Ana Souza", email="ana@a.com.br", address=None)
+    assert contact_changes(order(billing=billing, customer=Customer(**ana)), signed) is None
+    assert contact_changes(order(billing=billing, customer=Customer(**{**ana, "email": None})), signed) == "e-mail"
+    assert contact_changes(order(billing=BILLING, customer=Customer(**{**ana, "name": "Ana S."})), signed) \
+        == "nome, telefone"   # the billing address without the phone the NF-e names
+    homologation = signed.replace("<xNome>Ana Souza</xNome>", f"<xNome>{HOMOLOGATION_NAME}</xNome>")
+    assert contact_changes(order(billing=billing, customer=Customer(**{**ana, "name": "Ana S."})), homologation) \
+        is None   # the draft writes the placeholder whoever the buyer is
+    # The address taken from the customer (the order's billing incomplete) is the draft's too.
+    elsewhere = Address(street="Av. Paulista", number="1000", zipcode="01310-100", city="São Paulo", state="SP",
+                        phone="+55 11 98765-4321")
+    moved = order(billing=Address(name="Ana"), customer=Customer(**{**ana, "address": elsewhere}))
+    assert contact_changes(moved, signed) == "endereço"
+    unlinked = order(customer_id=None)
+    unlinked.linked = None
+    assert contact_changes(unlinked, signed) is None
+    assert contact_changes(order(billing=billing, customer=Customer(**ana)), None) is None

@@ -10,6 +10,10 @@ compared: the customer's record is shared by the buyer's orders and takes the ne
 NF-e that took its address from it (the order's billing address incomplete, or a customer linked by hand) is not
 compared (review: another order of the same buyer made it "changed"), nor is the name (the NF-e may have taken the
 customer's).
+
+A pending NF-e, which a change rebuilds rather than refuses, is compared with the whole recipient its draft would name
+now (`contact_changes`): the customer's name and e-mail, the phone and address the NF-e takes, whichever record they
+come from.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from html import unescape
 
 from lojasync.fiscal import nfe_format as fmt
 from lojasync.fiscal.delivery_place import known_uf
-from lojasync.sales.recipient import billing_recipient_address
+from lojasync.fiscal.nfe_build import HOMOLOGATION_NAME, nfe_phone
+from lojasync.sales.recipient import billing_recipient_address, recipient_address
 
 _DEST_TAGS = re.compile(r"<(xLgr|nro|xCpl|UF|CEP)>([^<]*)</\1>")
+_CONTACT_TAGS = re.compile(r"<(xNome|email|fone)>([^<]*)</\1>")
 
 
 def recipient_changes(document, order, xml: str | None) -> str | None:
@@ -39,13 +45,38 @@ def recipient_changes(document, order, xml: str | None) -> str | None:
     return "o endereço" if dest is not None and _moved(dest, place) else None
 
 
-def _dest_of(xml: str) -> dict[str, str] | None:
-    """The recipient's address tags, read from the `dest` group alone (not the whole XML parsed)."""
+def contact_changes(order, xml: str | None) -> str | None:
+    """What of the recipient a pending NF-e's `dest` (`xml`: its signed XML) names that its draft would no longer
+    name now, in words ("nome, e-mail"); None while it names them as they stand, or when there is nothing to compare.
+    Asked of a never-sent NF-e alone, which such a change rebuilds (same number) rather than refuses or flags: the
+    shared customer record the draft reads may have changed for another order's sake (review, LGPD: store A's
+    customers/redact rebuilt the customer kept for store B's order from that order, and B's pending NF-e, signed
+    with the e-mail only A's order had given, went to SEFAZ with it: the CPF and the order's billing address, all
+    `recipient_changes` compares, had not changed)."""
+    customer = order.customer
+    if customer is None or not xml:
+        return None
+    dest = _dest_of(xml, (_CONTACT_TAGS, _DEST_TAGS))
+    if dest is None:
+        return None
+    place = recipient_address(order, customer)
+    phone = nfe_phone(place.phone) if place is not None else None
+    name = dest.get("xNome")
+    changed = [("nome", name != HOMOLOGATION_NAME and name != fmt.text(customer.name, 60)),
+               ("e-mail", dest.get("email") != fmt.optional_email(customer.email)),
+               ("telefone", dest.get("fone") != phone),
+               ("endereço", place is not None and _moved(dest, place))]
+    return ", ".join(what for what, moved in changed if moved) or None
+
+
+def _dest_of(xml: str, tags: tuple[re.Pattern, ...] = (_DEST_TAGS,)) -> dict[str, str] | None:
+    """The recipient's tags (the address's unless `tags` say), read from the `dest` group alone (not the whole XML
+    parsed)."""
     start = xml.find("<dest>")
     end = xml.find("</dest>", start)
     if start < 0 or end < 0:
         return None
-    return {tag: unescape(value) for tag, value in _DEST_TAGS.findall(xml, start, end)}
+    return {tag: unescape(value) for pattern in tags for tag, value in pattern.findall(xml, start, end)}
 
 
 def _moved(dest: dict[str, str], place) -> bool:

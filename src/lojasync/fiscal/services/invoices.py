@@ -56,7 +56,7 @@ from lojasync.fiscal.nfe_proc import nfe_proc
 from lojasync.fiscal.nfe_schema import validate_signed
 from lojasync.fiscal.nfe_xml import build_nfe_xml
 from lojasync.fiscal.ports import ProcessingUnitOfWork
-from lojasync.fiscal.recipient_drift import recipient_changes
+from lojasync.fiscal.recipient_drift import contact_changes, recipient_changes
 from lojasync.fiscal.sefaz.errors import (
     IN_BATCH,
     NO_CONNECTION,
@@ -103,6 +103,7 @@ REBUILT_AFTER_REJECTION = "corrigida depois da rejeição"
 REBUILT_AFTER_ERASURE = "com o cliente vinculado depois que os dados pessoais do comprador foram apagados (LGPD)"
 REBUILT_STALE = "gerada há mais de 7 dias: a data de emissão passa a ser a de agora"
 REBUILT_NEW_CERTIFICATE = "assinada de novo com o certificado A1 instalado depois que ela foi gerada"
+REBUILT_NEW_CONTACT = "o destinatário mudou depois que ela foi gerada: {what}"
 
 
 def paused_for_overuse(moment: datetime) -> datetime:
@@ -482,6 +483,12 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
         rebuilt, because, drift = True, f"o pedido mudou {drift.params['what']} do comprador", None
     if drift is not None and not ask_first:  # not yet at SEFAZ: the order must still be this sale
         raise drift
+    contact = None if generated or rebuilt or invoice.status is not InvoiceStatus.PENDING else \
+        contact_changes(order, invoice.xml)
+    if contact is not None:
+        # Never sent, naming the recipient as the customer record was then: built anew as it is now, same number
+        # (review, LGPD: another store's customers/redact took the e-mail the NF-e still named).
+        rebuilt, because = True, REBUILT_NEW_CONTACT.format(what=contact)
     if invoice.status is InvoiceStatus.REJECTED and invoice.number_taken_at_sefaz:
         raise number_spent(invoice)   # the same number would get the same rejection again
     if rebuilt:
