@@ -268,6 +268,10 @@ class FakeLeases:
     def holder(self, store_id):
         return self.holders.get(store_id, (None,))[0]
 
+    def held(self, store_id, now) -> bool:
+        current = self.holders.get(store_id)
+        return current is not None and current[1] > now
+
     def steal(self, store_id, from_holder, holder, expires_at) -> bool:
         return False
 

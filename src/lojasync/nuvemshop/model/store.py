@@ -25,6 +25,10 @@ class Store:
     attention: str | None = None
     attention_resolution: str | None = None
     attention_at: datetime | None = None
+    # The last sync that ended (success or not) and what it did, for the Integração page: see `services.sync_runs`.
+    last_run_at: datetime | None = None
+    last_run: dict | None = None
+    sync_requested_at: datetime | None = None   # Sincronizar agora, until a sync begun since then ends
     created_at: datetime | None
 
     def __init__(self, external_id: str, api_url: str, access_token: str, name: str | None = None) -> None:

@@ -11,6 +11,7 @@ from lojasync.nuvemshop.model.store_updates import UpdateStatus
 from lojasync.nuvemshop.model.webhook_events import WebhookEventStatus
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
 from lojasync.nuvemshop.services.stores import find_store, inactive_error
+from lojasync.nuvemshop.services.sync_runs import LastSync, last_run
 from lojasync.shared.utc import aware
 
 # Counting pending notifications reads them; past this many the page says "more than" instead.
@@ -46,6 +47,11 @@ class StoreState:
     # Pending updates the store has been failing for over an hour (LATE_AFTER), and since when the oldest has.
     late_updates: int = 0
     late_since: datetime | None = None
+    # The last sync that ended (its counts, or why it stopped); the one a person asked for, while it waits or runs
+    # (since when it was asked); and whether a run holds the store now (an interrupted one does not).
+    last_run: LastSync | None = None
+    sync_requested_at: datetime | None = None
+    sync_running: bool = False
 
     @property
     def pending_events_capped(self) -> bool:
@@ -56,7 +62,8 @@ class StoreState:
 
 
 def store_states(uow: ConnectorUnitOfWork, now: datetime | None = None) -> list[StoreState]:
-    """Every connected store with its state, last sync, pending and failed notifications and store updates."""
+    """Every connected store with its state, last sync (and what it did), pending and failed notifications and store
+    updates."""
     now = now or datetime.now(timezone.utc)
     with uow:
         failed: dict[int, int] = {}
@@ -89,7 +96,10 @@ def _state(uow: ConnectorUnitOfWork, store: Store, now: datetime, failed_events:
         max(0.0, (now - oldest).total_seconds()) if oldest else None, failed_events,
         sum(1 for u in updates if u.status == UpdateStatus.PENDING.value),
         sum(1 for u in updates if u.status == UpdateStatus.FAILED.value),
-        len(late), min((aware(u.failing_since) for u in late), default=None))
+        len(late), min((aware(u.failing_since) for u in late), default=None),
+        # A store disabled or suspended since the click: the worker skips it, and the box above says why.
+        last_run(store), aware(store.sync_requested_at) if state in ("active", "attention") else None,
+        store.run_started_at is not None and uow.leases.held(store.id, now))
 
 
 def retry_failed_updates(uow: ConnectorUnitOfWork, external_store_id: str | None,

@@ -8,6 +8,7 @@ cursor moves (to the run's start) only when the whole run is committed.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -27,6 +28,7 @@ from lojasync.nuvemshop.services.leases import Lease, store_lease
 from lojasync.nuvemshop.services.outcomes import ImportReport
 from lojasync.nuvemshop.services.push_updates import push_while_holding
 from lojasync.nuvemshop.services.stores import find_store, inactive_error
+from lojasync.nuvemshop.services.sync_runs import record_failed, record_finished
 from lojasync.sales.history import Actor
 from lojasync.shared.utc import aware
 
@@ -85,9 +87,25 @@ def reconcile_while_holding(uow: ConnectorUnitOfWork, client_factory: ClientFact
 
 def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size, progress, now,
          lease) -> SyncReport:
+    begun = now()
+    report = SyncReport(external_store_id="", since=None, resumed=False)   # filled in as the run goes
+    try:
+        _read_store(uow, client_factory, policy, store_id, full, overlap_seconds, page_size, progress, now, lease,
+                    report, begun)
+    except Exception as exc:
+        # Said on the store for the Integração page (`sync_runs`), then raised as before; the database failing here
+        # too (often the same outage) leaves only the run's own error.
+        with contextlib.suppress(Exception):
+            record_failed(uow, store_id, full, report.fetched, report.imports.counts(), begun, now(), exc)
+        raise
+    return report
+
+
+def _read_store(uow, client_factory, policy, store_id, full, overlap_seconds, page_size, progress, now, lease,
+                report, begun) -> None:
     started = time.perf_counter()
-    snapshot, since, first_page, resumed = _begin_run(uow, store_id, full, overlap_seconds, now())
-    report = SyncReport(external_store_id=snapshot.external_id, since=since, resumed=resumed)
+    snapshot, since, first_page, resumed = _begin_run(uow, store_id, full, overlap_seconds, begun)
+    report.external_store_id, report.since, report.resumed = snapshot.external_id, since, resumed
     params: dict[str, object] = {"per_page": page_size}
     if since is not None:
         params["updated_at_min"] = since.isoformat(timespec="seconds")
@@ -130,12 +148,11 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
         for page in pages_shifted_back(client, params, pages_seen, apart):
             imported(page)
         _retry_failures(uow, client, snapshot.id, policy, report)
-        _finish_run(uow, snapshot.id, now())
+        _finish_run(uow, snapshot.id, now(), full, report, begun)
     finally:
         report.api_calls = client.api_calls + pushed_calls
         report.seconds = time.perf_counter() - started
         client.close()
-    return report
 
 
 def _begin_run(uow: ConnectorUnitOfWork, store_id: int, full: bool, overlap_seconds: int, started: datetime
@@ -162,9 +179,11 @@ def _checkpoint(store_id: int, next_page: int) -> Callable[[ConnectorUnitOfWork]
     return save
 
 
-def _finish_run(uow: ConnectorUnitOfWork, store_id: int, finished: datetime) -> None:
+def _finish_run(uow: ConnectorUnitOfWork, store_id: int, finished: datetime, full: bool, report: SyncReport,
+                begun: datetime) -> None:
     with uow:
         store = uow.stores.get(store_id)
+        record_finished(store, full, report.fetched, report.imports.counts(), begun, finished)
         # The run's start, not its end: orders changed while it ran are read again next time.
         store.sync_cursor = store.run_started_at or store.sync_cursor
         store.run_started_at = store.run_since = store.run_next_page = None

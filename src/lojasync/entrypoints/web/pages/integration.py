@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 from babel.dates import format_timedelta
@@ -33,6 +33,7 @@ from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_ur
 from lojasync.nuvemshop.services.integration_views import StoreState, retry_failed_updates, store_states
 from lojasync.nuvemshop.services.store_updates import list_store_updates
 from lojasync.nuvemshop.services.stores import add_store, set_store_enabled, store_log
+from lojasync.nuvemshop.services.sync_runs import request_sync
 from lojasync.sales.history_text import level_label
 from lojasync.settings import DEFAULT_API_URL
 from lojasync.shared.errors import LojasyncError
@@ -41,6 +42,8 @@ router = APIRouter(dependencies=[Depends(page_user)])
 
 FAILED_EVENTS_SHOWN = 50
 UPDATES_SHOWN = 20
+# A sync asked for this long ago that has not begun: the page asks whether a worker is up.
+QUEUED_LONG = timedelta(minutes=2)
 
 
 def duration(seconds: float | None) -> str:
@@ -59,7 +62,8 @@ def _page(request: Request, status_code: int = 200, **context) -> Response:
                for s in stores if s.pending_updates or s.failed_updates}
     events = list_events(container.read_uow(), failed_only=True, limit=FAILED_EVENTS_SHOWN)
     return render(request, "integration/index.html", {
-        "stores": stores, "updates": updates, "events": events, "duration": duration,
+        "stores": stores, "updates": updates, "events": events, "duration": duration, "now": datetime.now(timezone.utc),
+        "queued_long": QUEUED_LONG.total_seconds(),
         # Past three intervals without a reconciliation, the page says it is late (storm review: nothing told the
         # operator that it had not run for as long as a webhook storm lasted, or that no worker was up).
         "reconcile_seconds": container.import_settings().reconcile_every.total_seconds(),
@@ -162,9 +166,12 @@ def sync_now(request: Request, external_id: str, completa: Annotated[str, Form()
     if store.state in ("inactive", "paused"):
         flash(request, f"Loja {external_id} não sincronizada: {store.reason} Resolução: {store.resolution}", "warning")
         return redirect(request, "/integracao")
+    # Recorded first: the page says it waits from now on, and what it did once the worker's sync ends.
+    request_sync(request.app.state.container.uow(), store.id, datetime.now(timezone.utc))
     request.app.state.queue.sync_soon(store.id, full=bool(completa))
     flash(request, f"Sincronização {'completa ' if completa else ''}da loja {external_id} na fila: os pedidos novos e "
-                   "alterados aparecem em Pedidos/Orçamentos em instantes.", "success")
+                   "alterados aparecem em Pedidos/Orçamentos em instantes, e o resultado em Última sincronização.",
+          "success")
     return redirect(request, "/integracao")
 
 
@@ -193,6 +200,7 @@ def disable(request: Request, external_id: str) -> Response:
              dependencies=[Depends(csrf_protect)])
 def enable(request: Request, external_id: str) -> Response:
     view = set_store_enabled(request.app.state.container.uow(), external_id, enabled=True)
+    request_sync(request.app.state.container.uow(), view.id, datetime.now(timezone.utc))
     request.app.state.queue.sync_soon(view.id)
     flash(request, f"Loja {external_id} reativada; uma sincronização foi colocada na fila.", "success")
     return redirect(request, "/integracao")

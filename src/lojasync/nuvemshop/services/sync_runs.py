@@ -1,0 +1,110 @@
+"""A store's last sync as a person reads it: when it ended and how its orders ended (the counts `lojasync sync`
+prints), or why it stopped and what to do; and the sync a person asked for (Sincronizar agora) while it waits or runs.
+
+The sync records it on the store row itself, whoever ran it (the worker, the terminal, the periodic reconciliation):
+Sincronizar agora only queued the worker's sync, whose counts went to the worker's log, and a failure that did not
+flag the store (the store down, a bug) only there too (gap: the operator who clicked the button never saw either).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from lojasync.nuvemshop.model.store import Store
+from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.nuvemshop.services.outcomes import OUTCOME_LABELS, Outcome
+from lojasync.shared.errors import LojasyncError
+from lojasync.shared.utc import aware
+
+# What a person does about the orders of each outcome that asks for something (the others need nothing).
+OUTCOME_ADVICE = {
+    Outcome.FAILED: ("O motivo de cada um está no Registro da loja; a próxima sincronização tenta de novo sozinha. "
+                     "Corrija na loja o que o motivo apontar."),
+    Outcome.ATTENTION: ("Pedidos já processados (NF-e ou venda) que mudaram na loja: a mudança não foi aplicada; "
+                        "abra cada um em Pedidos/Orçamentos e decida."),
+    Outcome.BEFORE_START: ("Criados na loja antes da data inicial dos pedidos (Configurações): para trazê-los, mude "
+                           "a data inicial e use Sincronização completa."),
+}
+UNEXPECTED = ("A próxima conferência periódica tenta de novo. Se continuar, avise quem mantém o lojasync: o detalhe "
+              "técnico está no log do lojasync.")
+
+
+@dataclass(frozen=True)
+class OutcomeCount:
+    outcome: Outcome
+    count: int
+    label: str            # "criados", "anteriores à data inicial (não importados)"
+    advice: str | None    # what to do about them, when something is to be done
+
+
+@dataclass(frozen=True)
+class LastSync:
+    """The last sync that ended: its orders counted by outcome, and the error that stopped it (None: it finished)."""
+
+    ended_at: datetime
+    full: bool
+    fetched: int
+    counts: tuple[OutcomeCount, ...]
+    error: str | None = None
+    resolution: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+def request_sync(uow: ConnectorUnitOfWork, store_id: int, now: datetime) -> None:
+    """A person asked for a sync (the page queues it): the page says it waits until a sync begun since then ends."""
+    with uow:
+        store = uow.stores.get(store_id)
+        if store is not None:
+            store.sync_requested_at = now
+            uow.commit()
+
+
+def record_finished(store: Store, full: bool, fetched: int, counts: Mapping[Outcome, int], started: datetime,
+                    ended: datetime) -> None:
+    """In the transaction that moves the store's cursor: the run and its counts are recorded together."""
+    _record(store, ended, started, {"full": full, "fetched": fetched, "counts": _counts(counts)})
+
+
+def record_failed(uow: ConnectorUnitOfWork, store_id: int, full: bool, fetched: int, counts: Mapping[Outcome, int],
+                  started: datetime, ended: datetime, error: Exception) -> None:
+    """The run stopped on `error`: what it had read, and the error's words with what to do (a bug, in general words:
+    its traceback is for the log). The database failing here too is left to the caller's error."""
+    if isinstance(error, LojasyncError):
+        words = {"error": error.message, "resolution": error.resolution, "code": error.code}
+    else:
+        words = {"error": f"Erro inesperado ({type(error).__name__}) na sincronização.", "resolution": UNEXPECTED,
+                 "code": "unexpected"}
+    with uow:
+        store = uow.stores.get(store_id)
+        if store is None:   # removed meanwhile
+            return
+        _record(store, ended, started, {"full": full, "fetched": fetched, "counts": _counts(counts), **words})
+        uow.commit()
+
+
+def last_run(store: Store) -> LastSync | None:
+    """The store's last sync that ended, with words for each count; None before the first."""
+    run = store.last_run
+    if store.last_run_at is None or not run:
+        return None
+    counts = run.get("counts") or {}
+    shown = tuple(OutcomeCount(outcome, counts[outcome.value], OUTCOME_LABELS[outcome], OUTCOME_ADVICE.get(outcome))
+                  for outcome in Outcome if counts.get(outcome.value))
+    return LastSync(aware(store.last_run_at), bool(run.get("full")), int(run.get("fetched") or 0), shown,
+                    run.get("error"), run.get("resolution"))
+
+
+def _record(store: Store, ended: datetime, started: datetime, run: dict) -> None:
+    store.last_run_at, store.last_run = ended, run
+    # A request made after this run began is not answered by it (the sync it queued comes next).
+    if store.sync_requested_at is not None and aware(store.sync_requested_at) <= started:
+        store.sync_requested_at = None
+
+
+def _counts(counts: Mapping[Outcome, int]) -> dict[str, int]:
+    return {outcome.value: n for outcome, n in counts.items() if n}
