@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event as sa_event
 
 from lojasync.finance.services import receive
 from lojasync.finance.views import (
@@ -21,10 +22,14 @@ from lojasync.fiscal.services.company import CompanyData, set_company
 from lojasync.fiscal.services.company_form import changed_only, company_fields
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale, generate_sale
 from lojasync.nuvemshop.model.webhook_events import WebhookEvent
+from lojasync.nuvemshop.services import integration_views
+from lojasync.nuvemshop.services.events_admin import list_events
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
 from lojasync.nuvemshop.services.integration_views import retry_failed_updates, store_states
+from lojasync.nuvemshop.services.store_updates import list_store_updates
 from lojasync.nuvemshop.services.stores import set_store_enabled
+from lojasync.sales.orders import Order
 from lojasync.stock.counts import count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
 from lojasync.stock.views import ProductNotFound, product_detail, stock_overview
@@ -257,3 +262,114 @@ def test_the_overview_sorts_names_as_the_search_reads_them_accents_folded(app):
         uow.commit()
     assert [row["name"] for row in stock_overview(app.read_uow())] == [
         "Água mineral", "Bolsa", "caneca", "Écharpe", "Zíper"]
+
+
+# Integração at volume (review, Black Friday: 20,000 orders, 1,800 failed and 600 pending notifications, 3,000 NF-e
+# keys waiting for the store) ----------------------------------------------------------------------------------
+
+class Statements:
+    """The SQL an engine runs while in the block."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.seen = engine, []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.seen.append(statement)
+
+    def __enter__(self) -> Statements:
+        sa_event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sa_event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def reading(self, table: str) -> list[str]:
+        return [s for s in self.seen if f"FROM {table}" in s or f"JOIN {table}" in s]
+
+
+def test_store_states_count_in_the_database_without_reading_notifications_or_updates(app, store_id, monkeypatch):
+    """The page's counts, the pending ones capped, are the database's: no notification (bodies included) nor store
+    update is read to count it, so the page costs the same with a backlog of thousands."""
+    monkeypatch.setattr(integration_views, "PENDING_SHOWN", 3)
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        for minutes in (50, 40, 30, 20, 10):     # five pending: four counted (the cap, plus one: "more than")
+            uow.webhook_events.add(WebhookEvent(store_id, "1234567", "order/paid", str(minutes), {"id": minutes},
+                                                received_at=now - timedelta(minutes=minutes)))
+        for _ in range(2):
+            failed = WebhookEvent(store_id, "1234567", "order/paid", "9", {}, received_at=now)
+            failed.mark_failed(now, "Pedido inválido.", "Corrija na loja.")
+            uow.webhook_events.add(failed)
+        lost = WebhookEvent(None, "999", "order/paid", "9", {}, received_at=now)   # of no known store
+        lost.mark_failed(now, "Loja desconhecida.", "Nada a fazer.")
+        uow.webhook_events.add(lost)
+        failing_for = {"701": timedelta(hours=3), "702": timedelta(hours=2), "703": timedelta(minutes=10)}
+        for ref in failing_for:
+            uow.store_updates.want_invoice_key(store_id, ref, "3526" + "1" * 40, now)
+        for row in uow.store_updates.due(store_id, now):
+            uow.store_updates.postpone([row], now - failing_for[row.ref], "A Nuvemshop não respondeu (HTTP 503).",
+                                       now + timedelta(minutes=5))
+        uow.store_updates.want_invoice_key(store_id, "704", "3526" + "2" * 40, now)
+        (refused,) = [r for r in uow.store_updates.due(store_id, now + timedelta(minutes=6)) if r.ref == "704"]
+        uow.store_updates.fail(refused, now, "Pedido não existe na loja.", "Confira o pedido.")
+        uow.commit()
+
+    with Statements(app.engine) as statements:
+        (state,) = store_states(app.read_uow(), now)
+
+    assert (state.pending_events, state.pending_events_capped, state.failed_events) == (4, True, 2)
+    assert abs((state.oldest_pending_at - (now - timedelta(minutes=50))).total_seconds()) < 1
+    assert (state.pending_updates, state.failed_updates, state.late_updates) == (3, 1, 2)
+    assert abs((state.late_since - (now - timedelta(hours=3))).total_seconds()) < 1
+    for table in ("nuvemshop_webhook_events", "nuvemshop_store_updates"):
+        read = statements.reading(table)
+        assert read and all("count(" in s for s in read), read
+
+
+def test_the_notification_list_names_its_orders_without_loading_them(app, store_id):
+    """`GET /events?limit=1000` and the Integração page read the order numbers alone: no order is loaded (with its
+    lines and their products) to say which one a notification is about."""
+    number = import_order(app.uow(), store_id, order_payload(id=1700000801), ImportPolicy()).order_number
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        for resource in ("1700000801", "1700000899"):     # the second one not imported
+            uow.webhook_events.add(WebhookEvent(store_id, "1234567", "order/paid", resource, {}, received_at=now))
+        uow.commit()
+    with OrdersLoaded() as loaded:
+        views = {e.resource_id: e.order_number for e in list_events(app.read_uow())}
+    assert views == {"1700000801": number, "1700000899": None}
+    assert loaded.ids == []
+
+
+def test_the_store_updates_shown_name_their_orders_without_loading_them_and_stop_at_the_limit(app, store_id):
+    """The Integração page asks for the 20 it shows (it read 200, each order whole, and showed 20); refused first."""
+    number = import_order(app.uow(), store_id, order_payload(id=1700000901), ImportPolicy()).order_number
+    now = datetime.now(timezone.utc)
+    with app.uow() as uow:
+        for ref in ("1700000901", "1700000902", "1700000903"):
+            uow.store_updates.want_invoice_key(store_id, ref, "3526" + "3" * 40, now)
+        (refused,) = [r for r in uow.store_updates.due(store_id, now) if r.ref == "1700000901"]
+        uow.store_updates.fail(refused, now, "Pedido não existe na loja.", "Confira o pedido.")
+        uow.commit()
+    with OrdersLoaded() as loaded:
+        shown = list_store_updates(app.read_uow(), "1234567", limit=2)
+    assert len(shown) == 2 and (shown[0].ref, shown[0].subject) == ("1700000901", f"pedido {number}")
+    assert loaded.ids == []
+    assert len(list_store_updates(app.read_uow(), "1234567")) == 3
+
+
+class OrdersLoaded:
+    """The ERP orders the ORM loads while in the block."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def _loaded(self, target, context) -> None:
+        self.ids.append(target.id)
+
+    def __enter__(self) -> OrdersLoaded:
+        sa_event.listen(Order, "load", self._loaded)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sa_event.remove(Order, "load", self._loaded)

@@ -161,6 +161,10 @@ class FakeBindings(_Rows):
         return {b.external_id: b for b in self._of("OrderBinding")
                 if b.store_id == store_id and b.external_id in wanted}
 
+    def order_ids_by_external_ids(self, store_id: int, external_ids: Iterable[str]) -> dict:
+        return {external_id: b.order.id for external_id, b in self.orders_by_external_ids(store_id, external_ids).items()
+                if b.order is not None}
+
     def for_orders(self, order_ids: Iterable[int]) -> dict:
         wanted = set(order_ids)
         return {b.order.id: b for b in self._of("OrderBinding") if b.order is not None and b.order.id in wanted}

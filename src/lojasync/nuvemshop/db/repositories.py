@@ -103,6 +103,17 @@ class BindingRepository:
                                      .execution_options(populate_existing=True)).all()
         return found
 
+    def order_ids_by_external_ids(self, store_id: int, external_ids: Iterable[str]) -> dict[str, int]:
+        """The ERP order number of each of these store orders that was imported, and nothing else: a list that only
+        names the orders (the notifications) loaded each one whole, with its lines and products, before."""
+        found: dict[str, int] = {}
+        for chunk in chunks(set(external_ids)):
+            query = select(order_bindings.c.external_id, order_bindings.c.order_id).where(
+                order_bindings.c.store_id == store_id, order_bindings.c.external_id.in_(chunk),
+                order_bindings.c.order_id.is_not(None))
+            found.update(self.session.execute(query).all())
+        return found
+
     def for_orders(self, order_ids: Iterable[int]) -> dict[int, OrderBinding]:
         found: dict[int, OrderBinding] = {}
         for chunk in chunks(set(order_ids)):
@@ -235,6 +246,25 @@ class WebhookEventRepository:
                  .where(WebhookEvent.store_id == store_id, WebhookEvent.status == WebhookEventStatus.PENDING)
                  .order_by(WebhookEvent.id).limit(limit))
         return list(self.session.scalars(query))
+
+    def pending_summary(self, store_id: int, limit: int) -> tuple[int, datetime | None]:
+        """How many notifications of the store wait (up to `limit`) and the oldest arrival among those first
+        `limit`, counted by the database: the Integração page loaded each one, its body included, to count them."""
+        first = (select(webhook_events.c.received_at)
+                 .where(webhook_events.c.store_id == store_id,
+                        webhook_events.c.status == WebhookEventStatus.PENDING)
+                 .order_by(webhook_events.c.id).limit(limit).subquery())
+        count, oldest = self.session.execute(
+            select(func.count(), func.min(first.c.received_at))).one()
+        return count, oldest
+
+    def failed_by_store(self) -> dict[int, int]:
+        """How many notifications failed, by store (those of no known store left out)."""
+        query = (select(webhook_events.c.store_id, func.count())
+                 .where(webhook_events.c.status == WebhookEventStatus.FAILED,
+                        webhook_events.c.store_id.is_not(None))
+                 .group_by(webhook_events.c.store_id))
+        return dict(self.session.execute(query).all())
 
     def stores_with_pending(self) -> list[int]:
         query = (select(WebhookEvent.store_id).distinct()

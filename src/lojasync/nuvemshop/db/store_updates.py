@@ -185,6 +185,14 @@ class StoreUpdateRepository:
                  .limit(limit))
         return [StoreUpdate(**row._mapping) for row in self.session.execute(query)]
 
+    def late_summary(self, store_id: int, failing_before: datetime) -> tuple[int, datetime | None]:
+        """How many pending updates the store has been refusing since before `failing_before`, and since when the
+        oldest has: what the Integração page says is late, counted without reading every update."""
+        query = select(func.count(), func.min(t.c.failing_since)).where(
+            t.c.store_id == store_id, t.c.status == _PENDING, t.c.failing_since <= failing_before)
+        count, since = self.session.execute(query).one()
+        return count, since
+
     def counts(self, store_id: int, statuses: Iterable[str]) -> dict[str, int]:
         """How many of each status the store has (what `list` shows may be cut)."""
         query = (select(t.c.status, func.count()).where(t.c.store_id == store_id, t.c.status.in_(list(statuses)))

@@ -57,16 +57,18 @@ def stores_with_due_updates(uow: ConnectorUnitOfWork, now: datetime | None = Non
 
 
 def list_store_updates(uow: ConnectorUnitOfWork, external_store_id: str | None, include_done: bool = False,
-                       now: datetime | None = None) -> list[UpdateView]:
-    """What waits to be written to the store and what it refused (newest first); with `include_done`, what
-    was written too."""
+                       now: datetime | None = None, limit: int = 200) -> list[UpdateView]:
+    """What waits to be written to the store and what it refused (refused first, then newest; up to `limit`); with
+    `include_done`, what was written too."""
     statuses = [UpdateStatus.PENDING, UpdateStatus.FAILED] + ([UpdateStatus.DONE] if include_done else [])
     with uow:
         store = find_store(uow, external_store_id)
-        rows = uow.store_updates.list(store.id, [s.value for s in statuses])
+        rows = uow.store_updates.list(store.id, [s.value for s in statuses], limit=limit)
         # The store's ids say nothing to an operator: each row also names the ERP's product or order.
         variants = uow.bindings.products_by_variant_ids(store.id, (r.ref for r in rows if r.kind == UpdateKind.STOCK))
-        orders = uow.bindings.orders_by_external_ids(store.id, (r.ref for r in rows if r.kind != UpdateKind.STOCK))
+        # The order numbers only (review, Black Friday volume: each order was loaded whole, lines and products).
+        orders = uow.bindings.order_ids_by_external_ids(store.id,
+                                                        (r.ref for r in rows if r.kind != UpdateKind.STOCK))
         moment = now or _now()
         return [_view(row, _subject(row, variants, orders), moment) for row in rows]
 
@@ -100,7 +102,7 @@ def _subject(row: StoreUpdate, variants: dict, orders: dict) -> str | None:
     if row.kind == UpdateKind.STOCK:
         product = getattr(variants.get(row.ref), "product", None)
         return f"{product.name} ({product_reference(product.sku, product.id)})" if product is not None else None
-    order_id = getattr(orders.get(row.ref), "order_id", None)
+    order_id = orders.get(row.ref)
     return f"pedido {order_id}" if order_id is not None else None
 
 

@@ -58,7 +58,7 @@ def duration(seconds: float | None) -> str:
 def _page(request: Request, status_code: int = 200, **context) -> Response:
     container = request.app.state.container
     stores = store_states(container.read_uow())
-    updates = {s.external_id: list_store_updates(container.read_uow(), s.external_id)[:UPDATES_SHOWN]
+    updates = {s.external_id: list_store_updates(container.read_uow(), s.external_id, limit=UPDATES_SHOWN)
                for s in stores if s.pending_updates or s.failed_updates}
     events = list_events(container.read_uow(), failed_only=True, limit=FAILED_EVENTS_SHOWN)
     return render(request, "integration/index.html", {
