@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 
 from lojasync.fiscal.services.company import CompanyData, set_company
 
@@ -53,3 +54,27 @@ def test_every_problem_is_listed_and_the_exit_code_is_1(app, lojasync):
     malformed = words(lojasync("company", "taxes", "--difal", "RJ20", expect=2))
     assert "--difal RJ20: informe UF=ALÍQUOTA, como RJ=20" in malformed
     assert json.loads(lojasync("company", "taxes", "--format", "json"))["icms_rate"] == "18"   # nothing written
+
+
+class _In2027(datetime):
+    """The services' clock on 2 January 2027 (`company show` and `company taxes` read it)."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return datetime(2027, 1, 2, 12, 0, tzinfo=timezone.utc)
+
+
+def test_in_2027_the_2026_rates_are_said_with_the_command_that_confirms_them(app, lojasync, monkeypatch):
+    registered(app, crt=1)
+    monkeypatch.setattr("lojasync.fiscal.services.company.datetime", _In2027)
+    monkeypatch.setattr("lojasync.fiscal.services.company_taxes.datetime", _In2027)
+    shown = words(lojasync("company", "show"))
+    assert "Atenção: as alíquotas de IBS/CBS da empresa são as de 2026" in shown and "rejeição 1115" in shown
+    assert "No terminal: lojasync company taxes --confirm-ibs-cbs" in shown and "--ibs-cbs-simples" in shown
+    assert "Alíquotas de IBS/CBS: de 2026" in words(lojasync("company", "taxes"))
+
+    confirmed = words(lojasync("company", "taxes", "--confirm-ibs-cbs"))
+    assert "Tributos gravados." in confirmed and "Alíquotas de IBS/CBS: de 2027" in confirmed
+    assert "CBS: 0,9%" in confirmed   # nothing changed
+    assert "alíquotas de IBS/CBS da empresa são as de" not in words(lojasync("company", "show"))
+    assert json.loads(lojasync("company", "taxes", "--format", "json"))["ibs_cbs_rates_year"] == 2027

@@ -61,6 +61,8 @@ company = Table(
     Column("cbs_rate", DecimalText),
     Column("ibs_rate", DecimalText),
     Column("ibs_municipal_rate", DecimalText),
+    # The year the IBS/CBS rates were set or confirmed for (NULL: never; lojasync's defaults are 2026's).
+    Column("ibs_cbs_rates_year", Integer),
     Column("ibs_cbs_for_simples", Boolean, nullable=False, default=False),
     Column("ibs_cbs_cst", String(3)),
     Column("ibs_cbs_class", String(6)),

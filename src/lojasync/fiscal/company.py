@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from lojasync.fiscal.local_time import issuer_time
 from lojasync.fiscal.municipalities import UF_CODES, municipality_by_code
 from lojasync.fiscal.nfe_checks import ISSUER_EXEMPT
+from lojasync.fiscal.nfe_data import DEFAULT_IBS_CBS_YEAR, TaxSettings
 from lojasync.fiscal.tax_rules import ibs_cbs_code_problems
 from lojasync.shared.errors import Gap
 from lojasync.shared.local_zone import merchant_zone
@@ -70,6 +72,9 @@ class Company:
     cbs_rate: Decimal | None = None
     ibs_rate: Decimal | None = None
     ibs_municipal_rate: Decimal | None = None
+    # The year the IBS/CBS rates were set or confirmed for (None: never, lojasync's defaults are 2026's). They change
+    # every year of the transition: an NF-e of a later year is issued, and said to carry an earlier year's rates.
+    ibs_cbs_rates_year: int | None = None
     ibs_cbs_for_simples: bool
     ibs_cbs_cst: str | None = None
     ibs_cbs_class: str | None = None               # cClassTrib
@@ -147,6 +152,15 @@ class Company:
     def writes_ibs_cbs(self) -> bool:
         return writes_ibs_cbs(self.crt, self.ibs_cbs_for_simples)
 
+    @property
+    def ibs_cbs_year(self) -> int:
+        """The year the IBS/CBS rates are of: the one they were set or confirmed for, or the defaults' (2026)."""
+        return self.ibs_cbs_rates_year or DEFAULT_IBS_CBS_YEAR
+
+    def confirm_ibs_cbs_rates(self, moment: datetime) -> None:
+        """The IBS/CBS rates are this year's (the issuer's calendar: NF-e dates are in its UF's time)."""
+        self.ibs_cbs_rates_year = issuer_time(moment, self.uf).year
+
     def missing_fields(self) -> frozenset[str]:
         """The required data not filled in, by attribute ("zipcode"): `problems` names them."""
         return frozenset(attr for attr, *_ in _REQUIRED if not getattr(self, attr))
@@ -203,6 +217,46 @@ class Company:
                                 "lojasync company set --tech-cnpj CNPJ --tech-contact NOME --tech-email E-MAIL "
                                 "--tech-phone TELEFONE"))
         return problems
+
+
+# NFE.md (third-party readings of NT 2025.002, not settled): rejection 1115 "IBS/CBS não informado", for a Simples
+# Nacional NF-e without the IBSCBS group, is reported to start in production in 2027. Said, never acted on: lojasync
+# leaves the group out of CRT 1's NF-e unless the company asks for it (`ibs_cbs_for_simples`).
+SIMPLES_IBS_CBS_REQUIRED_FROM = 2027
+CONFIRM_IBS_CBS = ("lojasync company taxes --confirm-ibs-cbs (ou, para mudá-las, --cbs-rate ALÍQUOTA --ibs-rate "
+                   "ALÍQUOTA --ibs-municipal-rate ALÍQUOTA)")
+
+
+def ibs_cbs_year_notice(company: Company, moment: datetime) -> Gap | None:
+    """What to say of an NF-e dated `moment` (its dhEmi; or now, for what the next one would carry) when the IBS/CBS
+    rates are of an earlier year; None when they are of that year. Never a refusal: invoicing must not stop on 1
+    January for rates nobody has confirmed yet (and that may be right). In the year a Simples Nacional company may be
+    required the group it leaves out (rejection 1115), that is said too, with how to put it in."""
+    year, kept = issuer_time(moment, company.uf).year, company.ibs_cbs_year
+    if year <= kept:
+        return None
+    rates = TaxSettings()
+    cbs, ibs, municipal = (_percent(kept_rate if kept_rate is not None else default) for kept_rate, default in (
+        (company.cbs_rate, rates.cbs_rate), (company.ibs_rate, rates.ibs_uf_rate),
+        (company.ibs_municipal_rate, rates.ibs_municipal_rate)))
+    words = (f"as alíquotas de IBS/CBS da empresa são as de {kept} (CBS {cbs}, IBS da UF {ibs}, IBS do município "
+             f"{municipal}), e as NF-e de {year} "
+             + ("as levam" if company.writes_ibs_cbs else "não levam o grupo IBS/CBS (Simples Nacional)")
+             + ": essas alíquotas mudam a cada ano da transição; confira-as com o contador e altere-as, ou confirme "
+             f"as atuais para {year} (Configurações → Tributos)")
+    terminal = CONFIRM_IBS_CBS
+    if not company.writes_ibs_cbs and year >= SIMPLES_IBS_CBS_REQUIRED_FROM:
+        words += (f". A partir de {SIMPLES_IBS_CBS_REQUIRED_FROM} a SEFAZ pode passar a exigir o grupo IBS/CBS também "
+                  "do Simples Nacional (rejeição 1115, IBS/CBS não informado): para incluí-lo, marque \"Incluir o "
+                  "grupo IBS/CBS nas NF-e do Simples Nacional\" em Configurações → Tributos, com as alíquotas do ano")
+        terminal = f"{CONFIRM_IBS_CBS}; para incluir o grupo: lojasync company taxes --ibs-cbs-simples"
+    return Gap(words, terminal)
+
+
+def _percent(rate: Decimal) -> str:
+    """"0,9%": as the rest of the company's words write a rate."""
+    text = f"{rate:f}".rstrip("0").rstrip(".") if "." in f"{rate:f}" else f"{rate:f}"
+    return f"{text.replace('.', ',')}%"
 
 
 NO_CERTIFICATE = Gap("empresa sem certificado A1 (Configurações → certificado)",

@@ -96,6 +96,10 @@ class Payment:
     installments: int = 1
 
 
+# The year the IBS/CBS defaults below are of: a company's rates never set or confirmed are this year's.
+DEFAULT_IBS_CBS_YEAR = 2026
+
+
 @dataclass(frozen=True)
 class TaxSettings:
     """The company's tax parameters. Rates are percentages, as the NF-e writes them (18 means 18%)."""
@@ -110,7 +114,8 @@ class TaxSettings:
     cofins_rate: Decimal = Decimal("3.00")
     # CRT 1: PIS/COFINS are paid in the DAS; see `tax_rules.SIMPLES_PIS_COFINS_CST` for why 49.
     simples_pis_cofins_cst: str = "49"
-    # IBS/CBS, 2026 test year (NT 2025.002): CBS 0.9%, IBS 0.1% for the UF and 0% for the municipality.
+    # IBS/CBS, 2026 test year (NT 2025.002): CBS 0.9%, IBS 0.1% for the UF and 0% for the municipality
+    # (`DEFAULT_IBS_CBS_YEAR`: a company that never set its own has 2026's).
     cbs_rate: Decimal = Decimal("0.90")
     ibs_uf_rate: Decimal = Decimal("0.10")
     ibs_municipal_rate: Decimal = Decimal("0")

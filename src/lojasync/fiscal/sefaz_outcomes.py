@@ -41,6 +41,9 @@ DENIED = frozenset({"110", "301", "302", "303"})
 DENIED_BEFORE = "205"
 CANCELLED_THERE = CANCELLED_AT_SEFAZ
 UNDECIDED = frozenset({"103", "104", "105", "106", "108", "109", "656", "678", "999"})
+# The rejections of four digits the layout's cStat takes since the Reforma (TStat [0-9]{3,4}) that lojasync knows of:
+# 1115 "IBS/CBS não informado" (NFE.md). Others stay undecided, settled by the query by key, as before.
+FOUR_DIGIT_REJECTIONS = frozenset({"1115"})
 
 
 def outcome_of(answer: SefazAnswer) -> Outcome:
@@ -60,5 +63,7 @@ def outcome_of(answer: SefazAnswer) -> Outcome:
     # SEFAZ's rejections of a document are 2xx-8xx (with the exceptions above); 999 is "erro não
     # catalogado", which says nothing about the document.
     if ascii_digits(status, 3) and 200 <= int(status) < 900 and status not in UNDECIDED:
+        return Outcome.REJECTED
+    if status in FOUR_DIGIT_REJECTIONS:
         return Outcome.REJECTED
     return Outcome.UNDECIDED

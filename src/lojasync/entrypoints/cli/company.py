@@ -165,6 +165,10 @@ def taxes(
     ibs_cbs_simples: Annotated[bool | None, typer.Option(
         "--ibs-cbs-simples/--no-ibs-cbs-simples",
         help="Simples Nacional: inclui o grupo IBS/CBS na NF-e (opcional em 2026).")] = None,
+    confirm_ibs_cbs: Annotated[bool, typer.Option(
+        "--confirm-ibs-cbs",
+        help="Confirma as alíquotas de IBS/CBS atuais para o ano corrente, sem mudá-las (na virada do ano, depois de "
+             "conferi-las com o contador). Mudar uma delas já as registra como do ano.")] = False,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Mostra ou altera os tributos que as NF-e aplicam; só muda o que for informado."""
@@ -179,7 +183,8 @@ def taxes(
     given = CompanyTaxes(icms_rate=icms_rate, pis_rate=pis_rate, cofins_rate=cofins_rate, cbs_rate=cbs_rate,
                          ibs_rate=ibs_rate, ibs_municipal_rate=ibs_municipal_rate, ibs_cbs_cst=ibs_cbs_cst,
                          ibs_cbs_class=ibs_cbs_class,
-                         ibs_cbs_for_simples=ibs_cbs_simples, destination_icms_rates=rates)
+                         ibs_cbs_for_simples=ibs_cbs_simples, destination_icms_rates=rates,
+                         confirm_ibs_cbs_year=confirm_ibs_cbs)
     if given == CompanyTaxes():
         _print_taxes(show_company_taxes(container().read_uow()), fmt)
         return
@@ -199,12 +204,15 @@ def _print_taxes(view: TaxesView, fmt: OutputFormat, done: str | None = None) ->
             ("PIS", formats.percent(view.pis_rate)), ("COFINS", formats.percent(view.cofins_rate)),
             ("CBS", formats.percent(view.cbs_rate)), ("IBS (UF)", formats.percent(view.ibs_rate)),
             ("IBS (município)", formats.percent(view.ibs_municipal_rate)),
+            ("Alíquotas de IBS/CBS", f"de {view.ibs_cbs_rates_year}"),
             ("IBS/CBS", f"CST {view.ibs_cbs_cst}, cClassTrib {view.ibs_cbs_class}"
                         + ("" if view.crt == 3 else ", na NF-e" if view.ibs_cbs_for_simples else ", fora da NF-e"))]
     for label, value in rows:
         console.print(f"[bold]{label}:[/] {value}", highlight=False)
     for note in view.notes:
         console.print(f"Obs.: {note}", highlight=False)
+    for command in terminal_commands(view.notes):
+        console.print(f"No terminal: {escape(command)}", highlight=False)
 
 
 def _print(fmt: OutputFormat, done: str | None = None) -> None:
@@ -237,6 +245,8 @@ def _print(fmt: OutputFormat, done: str | None = None) -> None:
         console.print(f"[bold]{label}:[/] {value if value not in (None, '') else '—'}", highlight=False)
     for warning in view.warnings:
         console.print(f"[yellow]Atenção:[/] {warning}", highlight=False)
+    for command in terminal_commands(view.warnings):
+        console.print(f"No terminal: {escape(command)}", highlight=False)
     if view.problems:
         console.print("[yellow]Para emitir NF-e falta:[/] " + "; ".join(view.problems), highlight=False)
         for command in terminal_commands(view.problems):

@@ -29,7 +29,7 @@ from lojasync.entrypoints.worker_words import with_worker_words
 from lojasync.observability.logging import configure_logging, error_file_logger
 from lojasync.sales.history import Person
 from lojasync.settings import load_settings
-from lojasync.shared.errors import Action, LojasyncError
+from lojasync.shared.errors import Action, LojasyncError, terminal_commands
 from lojasync.shared.os_words import in_portuguese
 
 console = safe_console()
@@ -253,6 +253,16 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
                 _no_room(exc)
 
     return wrapper
+
+
+def say_attention(warning: str | None) -> None:
+    """A warning about what was just done, on stderr (stdout is the result, JSON included), with its terminal
+    command when it has one (`shared.errors.Gap`)."""
+    if not warning:
+        return
+    err_console.print(f"[yellow]Atenção:[/] {escape(warning)}", highlight=False, soft_wrap=not err_console.is_terminal)
+    for command in terminal_commands([warning]):
+        err_console.print(f"No terminal: {escape(command)}", highlight=False, soft_wrap=not err_console.is_terminal)
 
 
 def _say_no_worker(exc: LojasyncError) -> None:

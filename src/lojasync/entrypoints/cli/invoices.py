@@ -18,6 +18,7 @@ from lojasync.entrypoints.cli.context import (
     explain,
     fail,
     friendly_errors,
+    say_attention,
     terminal_person,
     usage_error,
 )
@@ -46,6 +47,7 @@ from lojasync.entrypoints.sefaz_access import sefaz_for
 from lojasync.entrypoints.worker_words import NO_WORKER_ALONE, and_no_worker, no_worker_words, with_worker_words
 from lojasync.fiscal.errors import CancellationQueued, CancellationUnanswered
 from lojasync.fiscal.invoices import InvoiceStatus
+from lojasync.fiscal.services.company import ibs_cbs_notice
 from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice, withdraw_cancellation
 from lojasync.fiscal.services.invoice_files import cancellation_xml, invoice_danfe, invoice_xml
@@ -59,7 +61,7 @@ from lojasync.fiscal.services.views import (
     show_invoice,
 )
 from lojasync.fiscal.services.worker_work import left_to_worker
-from lojasync.shared.errors import LojasyncError
+from lojasync.shared.errors import LojasyncError, terminal_commands
 from lojasync.shared.os_words import in_portuguese
 
 app = typer.Typer(help="Notas fiscais eletrônicas (NF-e).", no_args_is_help=True)
@@ -206,6 +208,8 @@ def approve(invoice_id: IdArgument, fmt: FormatOption = OutputFormat.TABLE) -> N
 def _say_approved(app_, invoice: InvoiceView, changed: bool, fmt: OutputFormat) -> None:
     if changed and invoice.status == "authorised":
         push_soon(app_, quiet=True)
+    if changed:
+        say_attention(ibs_cbs_notice(app_.read_uow(), [invoice.issued_at]))
     if fmt is OutputFormat.JSON:
         print_json({**invoice.to_dict(), "changed": changed})
         if invoice.status in ("rejected", "denied") or invoice.cancelled_elsewhere:
@@ -222,6 +226,8 @@ def _say_approved(app_, invoice: InvoiceView, changed: bool, fmt: OutputFormat) 
     if invoice.status == "rejected":
         console.print(f"{invoice.rejection_resolution} Para descartar: lojasync invoices cancel {invoice.id}",
                       highlight=False)
+        for command in terminal_commands([invoice.rejection_resolution]):
+            console.print(f"No terminal: {escape(command)}", highlight=False)
         raise typer.Exit(1)
     if invoice.status == "denied":
         # Uso denegado is final: the number is spent and this NF-e can never be authorised.

@@ -21,6 +21,7 @@ from lojasync.entrypoints.cli.context import (
     err_console,
     friendly_errors,
     record_bug,
+    say_attention,
     terminal_person,
     usage_error,
 )
@@ -43,7 +44,7 @@ from lojasync.fiscal.services.batch import (
     refused_item,
     unsent_in,
 )
-from lojasync.fiscal.services.company import CompanyNotReady
+from lojasync.fiscal.services.company import CompanyNotReady, ibs_cbs_notice
 from lojasync.fiscal.services.invoices import MINUTE, SENDING_WINDOW
 from lojasync.fiscal.services.simple_sales import generate_sale
 from lojasync.fiscal.services.views import InvoiceView
@@ -159,6 +160,8 @@ def invoice(
         push_soon(app_, quiet=True)   # once for the whole batch: one push per store
     _report(report, approve, len(targets), fmt, earlier, unsent, held=held)
     _say_no_worker(app_, earlier + [i.invoice for i in report.items if i.invoice is not None])
+    # Issued all the same (invoicing does not stop on 1 January), said once for the run.
+    say_attention(ibs_cbs_notice(app_.read_uow(), [i.invoice.issued_at for i in report.items if i.invoice is not None]))
     # In a batch, an order that already had its NF-e or sale is no failure (review: a run again, as the interrupted
     # run's own message asks, ended in exit 1 with them in red), as the batch page says them; one order alone keeps
     # its refusal, as `invoices approve` would.

@@ -1,4 +1,5 @@
-"""Liveness, readiness (database and queue reachable; workers silent, as a warning) and Prometheus metrics.
+"""Liveness, readiness (database and queue reachable; workers silent, and IBS/CBS rates of an earlier year than
+today's, as warnings) and Prometheus metrics.
 
 `/healthz` is public: it says nothing but "up". `/readyz` and `/metrics` name stores and count their
 notifications, so on the public app they answer 404 (as if absent) unless `LOJASYNC_METRICS_TOKEN` is set
@@ -17,6 +18,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from lojasync.fiscal.services.company import ibs_cbs_notice
 from lojasync.nuvemshop.services.maintenance import worker_silence
 
 router = APIRouter()
@@ -73,6 +75,13 @@ def _check(container, queue) -> tuple[list[str], list[str]]:
             silence = None
         if silence is not None:
             warnings.append(silence.text(moment))
+        try:
+            # What the next NF-e would carry: last year's IBS/CBS rates, from 1 January until they are confirmed.
+            stale = ibs_cbs_notice(container.read_uow(), [moment])
+        except Exception:  # noqa: BLE001 - as above
+            stale = None
+        if stale:
+            warnings.append(str(stale))
     return problems, warnings
 
 

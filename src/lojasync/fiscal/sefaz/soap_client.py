@@ -164,7 +164,9 @@ class SefazSoapClient:
     # transport
     def _ask(self, service: Service, content: bytes, read: Callable[[etree._Element], SefazAnswer]) -> SefazAnswer:
         answer = read(self._call(service, content))
-        if not ascii_digits(answer.status, 3):
+        # Three or four digits (the layout's TStat since the Reforma: 1115 "IBS/CBS não informado" is four): a
+        # four-digit rejection was taken for an answer without cStat, and its NF-e left awaiting SEFAZ.
+        if not (ascii_digits(answer.status, 4) and len(answer.status) >= 3):
             raise SefazInvalidAnswer(service=service.value, reason="resposta sem cStat")
         # A processed batch always carries the document's own answer; one without it answered nothing.
         if answer.status in (BATCH_PROCESSED, EVENT_BATCH_PROCESSED):

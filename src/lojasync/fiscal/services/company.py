@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
@@ -23,6 +24,7 @@ from lojasync.fiscal.company import (
     REGIME_NORMAL,
     SIMPLES_NACIONAL,
     Company,
+    ibs_cbs_year_notice,
     issuing_problems,
     sequence_key,
 )
@@ -31,7 +33,7 @@ from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.local_time import local_zone
 from lojasync.fiscal.municipalities import city_names_municipality, find_municipality, municipality_by_code
 from lojasync.fiscal.nfe_build import nfe_phone
-from lojasync.fiscal.nfe_data import TaxSettings
+from lojasync.fiscal.nfe_data import DEFAULT_IBS_CBS_YEAR, TaxSettings
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.address import uf_of
 from lojasync.shared.errors import Action, Gap, LojasyncError, terminal_commands
@@ -202,6 +204,7 @@ class CompanyView:
     tech_email: str | None = None
     tech_phone: str | None = None
     mercado_livre_seller: str | None = None
+    ibs_cbs_rates_year: int = DEFAULT_IBS_CBS_YEAR   # the year the IBS/CBS rates were set or confirmed for
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -589,6 +592,18 @@ def load_certificate(company: Company, box: SecretBox) -> Certificate:
     return Certificate.load(pfx, password)
 
 
+def ibs_cbs_notice(uow: ProcessingUnitOfWork, issued: Iterable[datetime | None]) -> Gap | None:
+    """What to tell whoever just generated or transmitted NF-e dated `issued` (their dhEmi) when the IBS/CBS rates
+    are of an earlier year (`ibs_cbs_year_notice`), once, for the latest; None otherwise. Said where the operator
+    looks at the turn of the year (the run's result, the flash): the NF-e went on, carrying last year's rates."""
+    dates = [moment for moment in issued if moment is not None]
+    if not dates:
+        return None
+    with uow:
+        company = uow.company.get()
+        return ibs_cbs_year_notice(company, max(dates)) if company is not None else None
+
+
 def show_company(uow: ProcessingUnitOfWork, now: datetime | None = None, *, simulated: bool = False,
                  box: SecretBox | None = None) -> CompanyView:
     """The company as this process would issue for it: `simulated` (it sends to SEFAZ's simulator) and `box` (its
@@ -683,6 +698,8 @@ def company_view(company: Company, now: datetime) -> CompanyView:
     unset = default_rates_in_use(company)
     if unset:
         warnings.append(DEFAULT_RATES_WARNING.format(rates=", ".join(unset)))
+    if stale := ibs_cbs_year_notice(company, now):
+        warnings.append(stale)
     address = ", ".join(p for p in (company.street, company.number, company.complement, company.district) if p)
     return CompanyView(company.legal_name, company.trade_name, company.cnpj, company.ie, company.crt, address,
                        company.city_name, company.city_code, company.uf, company.zipcode, company.series,
@@ -690,4 +707,5 @@ def company_view(company: Company, now: datetime) -> CompanyView:
                        company.default_ncm, company.certificate_subject, company.certificate_cnpj,
                        company.certificate_not_after, company.certificate_is_test, warnings, company.problems(now),
                        company.phone, company.default_origin, company.default_unit, company.tech_cnpj,
-                       company.tech_contact, company.tech_email, company.tech_phone, company.mercado_livre_seller)
+                       company.tech_contact, company.tech_email, company.tech_phone, company.mercado_livre_seller,
+                       company.ibs_cbs_year)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
 
-from lojasync.fiscal.company import REGIME_NORMAL, writes_ibs_cbs
+from lojasync.fiscal.company import REGIME_NORMAL, ibs_cbs_year_notice, writes_ibs_cbs
+from lojasync.fiscal.local_time import issuer_time
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.company import (
     DEFAULT_RATES_WARNING,
@@ -46,6 +48,9 @@ class CompanyTaxes:
     destination_icms_rates: dict[str, str] | None = None
     # Or the whole list as the settings page's lines ("RJ=20", one per line): a UF left out is forgotten.
     destination_lines: str | None = None
+    # The IBS/CBS rates kept are this year's, unchanged: said at the turn of the year, when they were checked with the
+    # accountant and are still right (a rate changed records the year by itself).
+    confirm_ibs_cbs_year: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,8 @@ class TaxesView:
     # The settings the company never set (lojasync's defaults apply, the 2026 test rates of IBS/CBS among them): a
     # form shows them as hints, not as values, so that saving it for another reason does not set them unseen.
     unset: tuple[str, ...] = ()
+    ibs_cbs_rates_year: int = 2026   # the year the IBS/CBS rates were set or confirmed for
+    this_year: int = 2026            # the issuer's year now: a form offers to confirm them for it when later
 
 
 _RATES = (("icms_rate", "alíquota de ICMS"), ("pis_rate", "alíquota de PIS"), ("cofins_rate", "alíquota de COFINS"),
@@ -74,8 +81,13 @@ _RATES = (("icms_rate", "alíquota de ICMS"), ("pis_rate", "alíquota de PIS"), 
           ("ibs_municipal_rate", "alíquota de IBS do município"))
 
 
-def set_company_taxes(uow: ProcessingUnitOfWork, taxes: CompanyTaxes) -> TaxesView:
-    """Change the settings given; every problem is listed at once and nothing is written if any."""
+_IBS_CBS_RATES = ("cbs_rate", "ibs_rate", "ibs_municipal_rate")
+
+
+def set_company_taxes(uow: ProcessingUnitOfWork, taxes: CompanyTaxes, now: datetime | None = None) -> TaxesView:
+    """Change the settings given; every problem is listed at once and nothing is written if any. An IBS/CBS rate
+    changed, or `confirm_ibs_cbs_year`, records that they are this year's (`Company.ibs_cbs_rates_year`)."""
+    now = now or datetime.now(timezone.utc)
     with uow:
         company = uow.company.get(for_update=True)
         if company is None:
@@ -125,10 +137,16 @@ def set_company_taxes(uow: ProcessingUnitOfWork, taxes: CompanyTaxes) -> TaxesVi
             changes["destination_icms_rates"] = dict(sorted(rates.items()))
         if problems:
             raise CompanyDataInvalid(problems)
+        # Changed, not merely typed: the settings page sends every rate with each save (a destination UF added in
+        # March is no check of the IBS/CBS rates for the year).
+        confirmed = taxes.confirm_ibs_cbs_year or any(
+            name in changes and changes[name] != getattr(company, name) for name in _IBS_CBS_RATES)
         for name, value in changes.items():
             setattr(company, name, value)
+        if confirmed:
+            company.confirm_ibs_cbs_rates(now)
         uow.commit()
-        return taxes_view(company)
+        return taxes_view(company, now)
 
 
 def destination_rates_from_lines(text: str, current: dict[str, Decimal], problems: list[str]) -> dict[str, str]:
@@ -152,17 +170,19 @@ def destination_rates_from_lines(text: str, current: dict[str, Decimal], problem
     return {**{uf: "" for uf in current if uf not in typed}, **typed}
 
 
-def show_company_taxes(uow: ProcessingUnitOfWork) -> TaxesView:
+def show_company_taxes(uow: ProcessingUnitOfWork, now: datetime | None = None) -> TaxesView:
     with uow:
         company = uow.company.get()
         if company is None:
             raise CompanyMissing()
-        return taxes_view(company)
+        return taxes_view(company, now or datetime.now(timezone.utc))
 
 
-def taxes_view(company) -> TaxesView:
+def taxes_view(company, now: datetime) -> TaxesView:
     settings = taxes_of(company)
     notes = []
+    if stale := ibs_cbs_year_notice(company, now):
+        notes.append(stale)
     if company.crt == REGIME_NORMAL:
         notes.append("regime normal: ICMS 00 com a alíquota de ICMS nas vendas dentro da UF; nas vendas a consumidor "
                      "de outra UF, a alíquota interestadual e o DIFAL com a alíquota interna da UF de destino")
@@ -175,7 +195,7 @@ def taxes_view(company) -> TaxesView:
     else:
         notes.append("Simples Nacional: ICMS, PIS e COFINS são recolhidos no DAS (CSOSN 102); essas alíquotas e as "
                      "da UF de destino não entram na NF-e")
-        if not settings.ibs_cbs_for_simples:
+        if not settings.ibs_cbs_for_simples and not stale:   # the notice says it, with what may change in 2027
             notes.append("grupo IBS/CBS fora da NF-e (opcional para o Simples Nacional em 2026)")
     unset = tuple(name for name in ("icms_rate", "pis_rate", "cofins_rate", "cbs_rate", "ibs_rate",
                                     "ibs_municipal_rate", "ibs_cbs_cst", "ibs_cbs_class")
@@ -183,7 +203,8 @@ def taxes_view(company) -> TaxesView:
     return TaxesView(company.crt, settings.icms_rate, settings.pis_rate, settings.cofins_rate, settings.cbs_rate,
                      settings.ibs_uf_rate, settings.ibs_municipal_rate, settings.ibs_cbs_cst, settings.ibs_cbs_class,
                      settings.ibs_cbs_for_simples,
-                     dict(settings.destination_icms_rates), notes, unset)
+                     dict(settings.destination_icms_rates), notes, unset, company.ibs_cbs_year,
+                     issuer_time(now, company.uf).year)
 
 
 _RATE_TEXT = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")   # a minus sign is told as out of range

@@ -18,6 +18,7 @@ from lojasync.fiscal.errors import (
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
+from lojasync.shared.errors import Gap
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,14 @@ class InvoiceView:
                     "resolve. Descarte-a e divida a venda em pedidos menores na loja, ou emita uma venda simples.")
         if self.rejection_code in CLOCK_REJECTIONS:   # sent again once the clock is right: built anew, same number
             return f"{CLOCK_ADVICE} O número da NF-e é mantido."
+        if self.rejection_code == IBS_CBS_MISSING:
+            # A Simples Nacional NF-e without the group lojasync leaves out by default: the data to correct are the
+            # company's tax settings, not the product's nor the customer's (the advice below said those).
+            return Gap("A SEFAZ passou a exigir o grupo IBS/CBS, que o lojasync deixa fora das NF-e do Simples "
+                       "Nacional a menos que a empresa peça: marque \"Incluir o grupo IBS/CBS nas NF-e do Simples "
+                       "Nacional\" em Configurações → Tributos, confira as alíquotas de IBS/CBS do ano com o contador "
+                       "e transmita de novo: a NF-e é refeita com o grupo e o número é mantido.",
+                       "lojasync company taxes --ibs-cbs-simples")
         if self.rejection_code in CERTIFICATE_REJECTIONS:   # the signer's certificate, not the data (review: 291)
             return ("A SEFAZ recusou o certificado digital A1 que assinou a NF-e (vencido, revogado ou de uma cadeia "
                     "que ela não reconhece): instale um certificado válido em Configurações → Certificado A1 e "
@@ -150,6 +159,8 @@ class InvoiceView:
             "é mantido. Ou descarte a NF-e.")
 
 
+# "IBS/CBS não informado": a Simples Nacional NF-e without the IBSCBS group, reported to start in production in 2027.
+IBS_CBS_MISSING = "1115"
 # SEFAZ's rejections of the transmitter's (280-286) or the signature's (290-295) certificate: expired, revoked, its
 # chain or revocation list unknown, no CNPJ in it.
 CERTIFICATE_REJECTIONS = frozenset({*(str(code) for code in range(280, 287)), *(str(code) for code in range(290, 296))})

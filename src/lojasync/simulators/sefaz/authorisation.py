@@ -18,7 +18,7 @@ from lojasync.simulators.sefaz.authorisers import receipt_uf
 from lojasync.simulators.sefaz.clock import sefaz_time
 from lojasync.simulators.sefaz.codes import DENIALS, Rejection, plain, reason
 from lojasync.simulators.sefaz.event_checks import already_cancelled
-from lojasync.simulators.sefaz.nfe_checks import CheckedNFe, check_nfe, nfe_key
+from lojasync.simulators.sefaz.nfe_checks import CheckedNFe, check_nfe, ibs_cbs_missing, nfe_key
 from lojasync.simulators.sefaz.records import AUTHORISED, Receipt, StoredNFe
 from lojasync.simulators.sefaz.schemas import schema_errors
 from lojasync.simulators.sefaz.soap import NFE, has_editing_characters, prefixed_elements
@@ -102,6 +102,8 @@ def _process(sim: SefazSimulator, nfe: etree._Element, now, authoriser: str | No
         else:
             rejection = None
         switches = sim.switches_now()
+        if rejection is None and switches.simples_requires_ibs_cbs and ibs_cbs_missing(nfe):
+            rejection = Rejection("1115")
         if rejection is None and switches.reject_with and switches.reject_with not in DENIALS:
             rejection = Rejection(switches.reject_with, words=switches.reject_reason)
         if rejection is not None:

@@ -100,6 +100,7 @@ REASONS: dict[str, str] = {
     "703": "Rejeicao: Data-Hora de Emissao posterior ao horario de recebimento",
     "805": "Rejeicao: A SEFAZ do destinatario nao permite Contribuinte Isento de Inscricao Estadual",
     "897": "Rejeicao: Codigo numerico em formato invalido",
+    "1115": "Rejeicao: IBS/CBS nao informado",
     "999": "Rejeicao: Erro nao catalogado",
 }
 

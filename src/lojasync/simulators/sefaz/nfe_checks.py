@@ -181,6 +181,15 @@ def _difal_group_problem(info: etree._Element, ide: _Fields, emit: _Fields, dest
     return None
 
 
+def ibs_cbs_missing(nfe: etree._Element) -> bool:
+    """A Simples Nacional (CRT 1) NF-e with an item without the IBSCBS group: rejection 1115, reported to start in
+    production in 2027 (NFE.md), answered only when the switch asks for it (`Switches.simples_requires_ibs_cbs`)."""
+    info = nfe.find(_q("infNFe"))
+    if _Fields(info.find(_q("emit")))["CRT"] != "1":
+        return False
+    return any(tax.find(_q("IBSCBS")) is None for tax in info.iterfind(f"{_q('det')}/{_q('imposto')}"))
+
+
 def _gtin_problem(info: etree._Element) -> str | None:
     """Rules 611 and 612: an item's GTIN (cEAN) or its taxable unit's (cEANTrib) with a wrong GS1 check digit.
     "SEM GTIN" (no barcode) and an empty field, which the schema admits, are not checked."""

@@ -64,6 +64,7 @@ ADMIN_ROUTES = (
                           '{"out_of_service": "108"}'),
     ("", "", 'perder respostas: {"drop_answers": 1}; assíncrono: {"sync": false, "processing_polls": 2}; '
              'desligar tudo: {"reset": true}'),
+    ("", "", 'exigir o grupo IBS/CBS do Simples Nacional (rejeição 1115): {"simples_requires_ibs_cbs": true}'),
     ("GET", "/nfe/{chave}", "o que o simulador sabe de uma NF-e (protocolo, eventos)"),
     ("GET", "/stats", "chamadas por serviço e respostas por cStat"),
     ("POST", "/clock", 'adianta o relógio: {"advance": 90000} (passa o prazo de cancelamento)'),

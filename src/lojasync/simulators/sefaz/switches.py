@@ -19,6 +19,9 @@ class Switches:
     drop_answers: int = 0               # the next N authorisations/events are processed, their answers never sent
     sync: bool = True                   # False: indSinc 1 is answered 103 + receipt, like an asynchronous UF
     processing_polls: int = 0           # how many consReciNFe of a batch get 105 before its 104 (30 s at most)
+    # Rejection 1115 "IBS/CBS não informado" for a Simples Nacional (CRT 1) NF-e without the IBSCBS group, as SEFAZ is
+    # reported to answer in production from 2027 (NFE.md; not settled): to test lojasync's advice for it.
+    simples_requires_ibs_cbs: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -55,5 +58,6 @@ class Switches:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} deve ser um inteiro >= 0")
-        if not isinstance(self.sync, bool):
-            raise ValueError("sync deve ser true ou false")
+        for name in ("sync", "simples_requires_ibs_cbs"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} deve ser true ou false")

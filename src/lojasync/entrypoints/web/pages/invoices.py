@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lojasync.entrypoints.web.auth import csrf_protect, now, page_person, page_user
+from lojasync.entrypoints.web.company_notices import say_ibs_cbs_year
 from lojasync.entrypoints.web.downloads import download
 from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.fiscal_access import sefaz_of
@@ -232,6 +233,8 @@ def invoice_approve(request: Request, invoice_id: PageId) -> Response:
         flash(request, f"NF-e nº {invoice.number}: {invoice.elsewhere_note}", "error")
     else:
         flash(request, f"NF-e nº {invoice.number}: {invoice.status_label}.", "warning")
+    if changed:
+        say_ibs_cbs_year(request, invoice)
     return redirect(request, f"/nfe/{invoice_id}")
 
 

@@ -16,6 +16,7 @@ from starlette.datastructures import QueryParams
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
+from lojasync.entrypoints.web.company_notices import say_ibs_cbs_year
 from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.fiscal_access import sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
@@ -246,6 +247,7 @@ def order_generate_invoice(request: Request, number: PageId) -> Response:
                            action_title="Não foi possível gerar a NF-e")
     flash(request, f"NF-e nº {invoice.number} gerada do pedido {number} (pendente). Para baixar o estoque e criar "
                    "as contas a receber, transmita-a à SEFAZ.", "success")
+    say_ibs_cbs_year(request, invoice)
     return redirect(request, f"/nfe/{invoice.id}")
 
 

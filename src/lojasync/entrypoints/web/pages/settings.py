@@ -15,6 +15,7 @@ from lojasync.accounts.services.users import list_users
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, now, page_user
 from lojasync.entrypoints.web.company_notices import forget as forget_company_notices
+from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.carriers_view import carriers_context
 from lojasync.entrypoints.web.pages.import_rules_view import import_rules_context
 from lojasync.entrypoints.web.pages.inputs import whole_number
@@ -75,12 +76,13 @@ def settings_view(request: Request, status_code: int = 200, **context) -> Respon
     container = request.app.state.container
     settings = container.settings
     try:
-        company = show_company(container.read_uow(), simulated=settings.sefaz != "real", box=container.cipher)
+        company = show_company(container.read_uow(), now(request), simulated=settings.sefaz != "real",
+                               box=container.cipher)
     except CompanyMissing:
         company = None
     fields = company_fields(container.read_uow()) or {}
     values = context.pop("values", None) or _shown(fields)
-    taxes = show_company_taxes(container.read_uow()) if company is not None else None
+    taxes = show_company_taxes(container.read_uow(), now(request)) if company is not None else None
     taxes_typed = context.pop("taxes_typed", None) or (_taxes_shown(taxes) if taxes else {})
     # A refused carrier form brings what was typed in `context`, which wins over the carrier kept.
     carriers = carriers_context(container, request.query_params.get("transportadora"))
@@ -165,12 +167,28 @@ def set_taxes(request: Request, form: Annotated[dict[str, str], Depends(form_tex
         given = CompanyTaxes(**rates, ibs_cbs_cst=typed["ibs_cbs_cst"].strip() or None,
                              ibs_cbs_class=typed["ibs_cbs_class"].strip() or None,
                              ibs_cbs_for_simples=typed["ibs_cbs_for_simples"], destination_lines=typed["destination"])
-        set_company_taxes(container.uow(), given)
+        set_company_taxes(container.uow(), given, now(request))
     except LojasyncError as exc:
         # What was typed, with the hints of the settings never set (the refused form lost its "18 (padrão)").
         typed["hints"] = _taxes_shown(show_company_taxes(container.read_uow()))["hints"]
         return settings_view(request, 422, taxes_typed=typed, errors={"taxes": exc})
+    forget_company_notices(request)   # an IBS/CBS rate changed is this year's: the banner may go
     flash(request, "Tributos gravados.", "success")
+    return redirect(request, "/configuracoes#tributos")
+
+
+@router.post("/configuracoes/tributos/confirmar-ibs-cbs", include_in_schema=False,
+             dependencies=[Depends(csrf_protect)])
+def confirm_ibs_cbs(request: Request) -> Response:
+    """The IBS/CBS rates kept are this year's, unchanged (`company taxes --confirm-ibs-cbs`): the turn of the year's
+    check, once the accountant said they still hold."""
+    container = request.app.state.container
+    try:
+        view = set_company_taxes(container.uow(), CompanyTaxes(confirm_ibs_cbs_year=True), now(request))
+    except LojasyncError as exc:
+        return settings_view(request, error_status(exc), errors={"taxes": exc})
+    forget_company_notices(request)   # the banner said they were last year's
+    flash(request, f"Alíquotas de IBS/CBS confirmadas para {view.ibs_cbs_rates_year}.", "success")
     return redirect(request, "/configuracoes#tributos")
 
 
