@@ -20,6 +20,8 @@ from lojasync.sales.orders import Order
     ("218", Outcome.DUPLICATE_KEY),   # to an authorisation: there, cancelled; the query by key brings both records
     ("539", Outcome.OTHER_KEY),
     ("225", Outcome.REJECTED), ("297", Outcome.REJECTED), ("598", Outcome.REJECTED), ("611", Outcome.REJECTED),
+    # Four digits since the Reforma (TStat [0-9]{3,4}): 1115 "IBS/CBS não informado", and those NFE.md does not name.
+    ("1115", Outcome.REJECTED), ("1002", Outcome.REJECTED), ("0999", Outcome.UNDECIDED), ("11150", Outcome.UNDECIDED),
     # No decision about the document: ask again later, never rebuild.
     ("105", Outcome.UNDECIDED), ("108", Outcome.UNDECIDED), ("109", Outcome.UNDECIDED),
     ("656", Outcome.UNDECIDED), ("999", Outcome.UNDECIDED), ("", Outcome.UNDECIDED),

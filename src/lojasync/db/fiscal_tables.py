@@ -191,7 +191,7 @@ number_voids = Table(
     Column("requested_by", String(254)),
     Column("protocol", String(20)),
     Column("voided_at", UTCDateTime),
-    Column("rejection_code", String(3)),
+    Column("rejection_code", String(5)),   # cStat: three or four digits (TStat [0-9]{3,4})
     Column("rejection_reason", String(500)),
     Column("request_xml", Text),
     Column("proc_xml", Text),

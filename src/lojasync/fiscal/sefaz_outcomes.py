@@ -41,9 +41,6 @@ DENIED = frozenset({"110", "301", "302", "303"})
 DENIED_BEFORE = "205"
 CANCELLED_THERE = CANCELLED_AT_SEFAZ
 UNDECIDED = frozenset({"103", "104", "105", "106", "108", "109", "656", "678", "999"})
-# The rejections of four digits the layout's cStat takes since the Reforma (TStat [0-9]{3,4}) that lojasync knows of:
-# 1115 "IBS/CBS não informado" (NFE.md). Others stay undecided, settled by the query by key, as before.
-FOUR_DIGIT_REJECTIONS = frozenset({"1115"})
 
 
 def outcome_of(answer: SefazAnswer) -> Outcome:
@@ -64,6 +61,9 @@ def outcome_of(answer: SefazAnswer) -> Outcome:
     # catalogado", which says nothing about the document.
     if ascii_digits(status, 3) and 200 <= int(status) < 900 and status not in UNDECIDED:
         return Outcome.REJECTED
-    if status in FOUR_DIGIT_REJECTIONS:
+    # Four digits: the rules the Reforma added (TStat [0-9]{3,4}; 1115 "IBS/CBS não informado", NFE.md), all of them
+    # rejections of the document (review: only 1115 was, the others taken for undecided: the NF-e stayed awaiting
+    # SEFAZ, left to the query by key, SEFAZ's reason never shown as a rejection to correct).
+    if len(status) == 4 and ascii_digits(status, 4) and int(status) >= 1000:
         return Outcome.REJECTED
     return Outcome.UNDECIDED
