@@ -115,7 +115,7 @@ def test_a_query_saying_cancelled_without_its_event_still_settles_the_nfe(app, c
     assert show_order(app.uow(), number)["needs_attention"]
     # No nfeProc, so no DANFE, and the refusal does not send the person to transmit it again.
     with pytest.raises(DanfeNeverAvailable) as refused:
-        invoice_danfe(app.uow(), invoice.id)
+        invoice_danfe(app.uow(), app.uow, invoice.id)
     assert "Transmita" not in refused.value.resolution
 
 

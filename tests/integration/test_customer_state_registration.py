@@ -111,7 +111,7 @@ def test_the_danfe_prints_both_ies_as_the_order_page_shows_them_and_the_xml_keep
     # Issued before 2026-12-01, the same NF-e is printed in the MOC 7.0 layout: the IEs are formatted there too.
     before_nt = re.sub(r"<dhEmi>[^<]+</dhEmi>", "<dhEmi>2026-11-30T10:00:00-03:00</dhEmi>", proc)
     assert resolve_layout(before_nt) is DanfeLayout.MOC_7_0
-    for printed in (pdf_text(invoice_danfe(app.uow(), invoice.id)), pdf_text(danfe_pdf(before_nt))):
+    for printed in (pdf_text(invoice_danfe(app.uow(), app.uow, invoice.id)), pdf_text(danfe_pdf(before_nt))):
         # Seller in São Paulo, buyer in Rio de Janeiro: each IE as its UF writes it, as on the order page.
         assert "110.042.490.114" in printed and "78.890.16-9" in printed
         assert SP_IE not in printed and RJ_IE not in printed

@@ -65,7 +65,7 @@ def test_a_pickup_at_the_store_has_no_transport_and_keeps_the_freight_charged_in
         == ("0.00", "20.00", "160.00")
     assert not proc.xpath("//n:det/n:prod/n:vFrete", namespaces=NS)
     assert sum(float(e.text) for e in proc.xpath("//n:det/n:prod/n:vOutro", namespaces=NS)) == 20.0
-    printed = pdf_text(invoice_danfe(app.uow(), invoice_id))
+    printed = pdf_text(invoice_danfe(app.uow(), app.uow, invoice_id))
     assert "9 - Sem Frete" in printed   # the DANFE's "frete por conta" box
 
 
@@ -90,7 +90,7 @@ def test_a_registered_carriers_order_names_it_in_transporta(app, company, sefaz)
                        ("IE", "0730000100109"), ("xEnder", "SBN Quadra 1, Bloco A"), ("xMun", "Brasília"),
                        ("UF", "DF")]
     assert (one(proc, "//n:ICMSTot/n:vFrete"), one(proc, "//n:ICMSTot/n:vNF")) == ("20.00", "160.00")
-    printed = pdf_text(invoice_danfe(app.uow(), invoice_id))
+    printed = pdf_text(invoice_danfe(app.uow(), app.uow, invoice_id))
     assert {"Empresa Brasileira de Correios e Telégrafos", "34.028.316/0001-03", "DF", "0 - Remetente"} <= set(printed)
     assert "0730000100109" in printed   # DF writes its IEs without punctuation
 
@@ -100,14 +100,14 @@ def test_the_danfe_prints_the_carriers_ie_as_its_uf_writes_it_and_the_xml_keeps_
                                                 ie="205123450100", city="São Paulo", uf="SP"))
     invoice_id, proc = issued(app, sefaz, id=2600000008, **{**SHIPPED, "shipping": "loggi"})
     assert one(proc, "//n:transporta/n:IE") == "205123450100"
-    printed = pdf_text(invoice_danfe(app.uow(), invoice_id))
+    printed = pdf_text(invoice_danfe(app.uow(), app.uow, invoice_id))
     assert "205.123.450.100" in printed and "205123450100" not in printed
 
 
 def test_an_unknown_carrier_is_no_refusal_and_names_no_carrier(app, company, sefaz):
     invoice_id, proc = issued(app, sefaz, id=2600000003, **JADLOG)
     assert one(proc, "//n:transp/n:modFrete") == "0" and not proc.xpath("//n:transporta", namespaces=NS)
-    assert invoice_danfe(app.uow(), invoice_id).startswith(b"%PDF")
+    assert invoice_danfe(app.uow(), app.uow, invoice_id).startswith(b"%PDF")
 
 
 def test_an_order_without_shipping_and_a_removed_carrier_are_as_before(app, company, sefaz):

@@ -92,7 +92,7 @@ def test_generate_then_authorise_issues_stock_and_receivables_once(app, company,
     again, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert not changed and again.status == "authorised"
     assert stock(app) == {"CAM-ALG-P": -2, "CAN-CER": -1} and len(list_receivables(app.uow())) == 1
-    assert invoice_danfe(app.uow(), invoice.id).startswith(b"%PDF")
+    assert invoice_danfe(app.uow(), app.uow, invoice.id).startswith(b"%PDF")
     with pytest.raises(OrderAlreadyProcessing):
         generate_invoice(app.uow(), app.cipher, number)
 
@@ -794,7 +794,7 @@ def test_cancelling_returns_the_stock_and_cancels_the_receivables(app, company, 
     assert [r["status"] for r in list_receivables(app.uow())] == ["cancelled"]
     assert show_order(app.uow(), number)["processed_by"] is None
     assert not cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "Cliente desistiu da compra")[1]
-    assert invoice_danfe(app.uow(), invoice.id).startswith(b"%PDF")
+    assert invoice_danfe(app.uow(), app.uow, invoice.id).startswith(b"%PDF")
 
 
 def test_an_nfe_issued_before_the_company_moved_to_a_branch_cnpj_is_cancelled_under_its_own(app, company, sefaz):
@@ -1640,7 +1640,7 @@ def test_a_number_sefaz_holds_under_another_key_is_rejected_and_the_next_nfe_tak
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert refused.value.action is Action.DISCARD_INVOICE
     with pytest.raises(DanfeNotAvailable) as no_danfe:   # review: it said to transmit it, which is refused each time
-        invoice_danfe(app.uow(), invoice.id)
+        invoice_danfe(app.uow(), app.uow, invoice.id)
     assert no_danfe.value.action is None and "Descarte-a e gere outra NF-e" in no_danfe.value.resolution
     discarded, _ = cancel_invoice(app.uow(), app.cipher, sefaz, invoice.id, "")
     assert discarded.status == "discarded"
@@ -2097,7 +2097,7 @@ def test_an_order_shipped_elsewhere_says_where_in_entrega_and_one_the_nfe_cannot
         assert validate_signed(xml) == []
         # SEFAZ (its simulator) takes it, and the DANFE is drawn from it.
         assert approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)[0].status == "authorised"
-        assert invoice_danfe(app.uow(), invoice.id).startswith(b"%PDF")
+        assert invoice_danfe(app.uow(), app.uow, invoice.id).startswith(b"%PDF")
         return etree.fromstring(xml)
 
     root = shipped_to(3100000001)

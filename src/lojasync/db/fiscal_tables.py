@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -156,6 +157,18 @@ invoices = Table(
     # The worker's round asks for the few requested cancellations among every NF-e ever authorised.
     Index("ix_invoices_cancel_requested", "cancel_requested_at"),
     Index("ix_invoices_sefaz_check_due", "sefaz_check_due_at"),
+)
+
+# The DANFE of an NF-e of many lines, as last drawn (`fiscal.services.invoice_files`), under the digest of all it
+# was drawn from (`DanfeSource.key`): one row per NF-e, replaced when what it is drawn from changes (cancelled). In
+# the database beside the nfeProc it comes from, not a file in the data folder: several instances on one
+# PostgreSQL share it, and it is backed up, and erased, with the XML.
+danfes = Table(
+    "danfes", metadata,
+    Column("invoice_id", ForeignKey("invoices.id"), primary_key=True),
+    Column("source_key", String(64), nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    *timestamps(),
 )
 
 # A batch of NF-e run from the back office (`fiscal.services.batch_reports`): the orders asked for and what each

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from lojasync.db.finance_tables import receivables as receivable_table
 from lojasync.db.fiscal_tables import carriers as carrier_table
+from lojasync.db.fiscal_tables import danfes as danfe_table
 from lojasync.db.fiscal_tables import invoice_batches as batch_table
 from lojasync.db.fiscal_tables import invoices as invoice_table
 from lojasync.db.fiscal_tables import number_voids as void_table
@@ -634,6 +635,34 @@ class InvoiceBatchRepository:
         query = select(batch_table.c.orders).where(batch_table.c.finished_at.is_(None),
                                                    batch_table.c.updated_at > moved_since)
         return {number for (orders,) in self.session.connection().execute(query) for number in orders}
+
+
+class DanfeRepository:
+    """DANFEs kept once drawn (rows of the connection: bytes, nothing of them is a domain object)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def kept(self, invoice_id: int, source_key: str) -> bytes | None:
+        query = select(danfe_table.c.pdf).where(danfe_table.c.invoice_id == invoice_id,
+                                                danfe_table.c.source_key == source_key)
+        return self.session.connection().execute(query).scalar()
+
+    def keep(self, invoice_id: int, source_key: str, pdf: bytes, moment: datetime) -> None:
+        # Upserted: two requests (two instances) drawing the same DANFE at once both keep it, neither fails.
+        connection = self.session.connection()
+        connection.execute(_keep_danfe(connection.dialect.name),
+                           {"invoice_id": invoice_id, "source_key": source_key, "pdf": pdf, "created_at": moment,
+                            "updated_at": moment})
+
+
+@functools.cache
+def _keep_danfe(dialect: str):
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(danfe_table)
+    return statement.on_conflict_do_update(
+        index_elements=[danfe_table.c.invoice_id],
+        set_={"source_key": statement.excluded.source_key, "pdf": statement.excluded.pdf,
+              "updated_at": statement.excluded.updated_at})
 
 
 class CompanyRepository:

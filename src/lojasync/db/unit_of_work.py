@@ -20,6 +20,7 @@ from lojasync.db.order_search import OrderSearchRepository
 from lojasync.db.processing_repositories import (
     CarrierRepository,
     CompanyRepository,
+    DanfeRepository,
     DocumentRepository,
     InvoiceBatchRepository,
     InvoiceRepository,
@@ -82,6 +83,7 @@ class SqlUnitOfWork:
         self.carriers = CarrierRepository(session)
         self.invoice_batches = InvoiceBatchRepository(session)
         self.number_voids = NumberVoidRepository(session)
+        self.danfes = DanfeRepository(session)
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         # Anything not committed explicitly is rolled back: a crash never leaves half an import.

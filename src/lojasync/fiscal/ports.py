@@ -149,6 +149,16 @@ class InvoiceBatchRepository(Protocol):
         """The orders of the batches not finished that moved since `moved_since` (running: not stalled)."""
 
 
+class DanfeRepository(Protocol):
+    """DANFEs kept once drawn (`services.invoice_files`), one per NF-e, under the key of what they were drawn from."""
+
+    def kept(self, invoice_id: int, source_key: str) -> bytes | None:
+        """The PDF kept for this NF-e under this key; None: none, or one drawn from something else."""
+
+    def keep(self, invoice_id: int, source_key: str, pdf: bytes, moment: datetime) -> None:
+        """Keep this PDF for the NF-e, in place of the one it had."""
+
+
 class NumberVoidRepository(Protocol):
     """Requests to void ranges of NF-e numbers (`services.number_voids`)."""
 
@@ -190,6 +200,7 @@ class ProcessingUnitOfWork(Protocol):
     carriers: CarrierRepository
     invoice_batches: InvoiceBatchRepository
     number_voids: NumberVoidRepository
+    danfes: DanfeRepository
 
     def __enter__(self) -> ProcessingUnitOfWork: ...
 

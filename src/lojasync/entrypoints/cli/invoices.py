@@ -366,7 +366,8 @@ def danfe(
     output: Annotated[Path, typer.Option("--output", metavar="ARQUIVO", help="Arquivo PDF a gravar.")],
 ) -> None:
     """Gera o DANFE (PDF) de uma NF-e autorizada."""
-    _write(output, invoice_danfe(container().read_uow(), invoice_id))
+    services = container()
+    _write(output, invoice_danfe(services.read_uow(), services.uow, invoice_id))
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -286,7 +286,8 @@ def xml(invoice_id: Id, cancellation: Annotated[bool, Query(description="O XML d
             responses={200: {"content": {"application/pdf": {}}}})
 def danfe(invoice_id: Id, app: Container = Depends(container)) -> Response:
     invoice = show_invoice(app.read_uow(), invoice_id)
-    return download(invoice_danfe(app.read_uow(), invoice_id), "application/pdf", file_name(invoice, "danfe.pdf"))
+    return download(invoice_danfe(app.read_uow(), app.uow, invoice_id), "application/pdf",
+                    file_name(invoice, "danfe.pdf"))
 
 
 def file_name(invoice: InvoiceView, suffix: str) -> str:

@@ -357,9 +357,10 @@ def invoice_cancellation_xml_file(request: Request, invoice_id: PageId) -> Respo
 @router.get("/nfe/{invoice_id}/danfe", include_in_schema=False)
 def invoice_danfe_file(request: Request, invoice_id: PageId) -> Response:
     """The DANFE (PDF) of an authorised or cancelled NF-e; otherwise the reason, on the NF-e's page."""
-    invoice = show_invoice(request.app.state.container.read_uow(), invoice_id)
+    app = request.app.state.container
+    invoice = show_invoice(app.read_uow(), invoice_id)
     try:
-        data = invoice_danfe(request.app.state.container.read_uow(), invoice_id)
+        data = invoice_danfe(app.read_uow(), app.uow, invoice_id)
     except LojasyncError as exc:
         return _invoice_page(request, invoice_id, 409, action_error=exc, action_title="DANFE indisponível")
     # Shown in the browser; `baixar=1` (the page's "Baixar DANFE"): saved under its name, as the XML is.
