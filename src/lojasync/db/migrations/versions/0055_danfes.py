@@ -1,7 +1,7 @@
 """the DANFE of an NF-e of many lines is kept, under a digest of what it is drawn from
 
-Revision ID: 0053
-Revises: 0052
+Revision ID: 0055
+Revises: 0054
 Create Date: 2026-12-07 15:00:00
 
 Drawn at every request, the DANFE of an NF-e of 300 lines took seconds of the server's time each time it was opened,
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import lojasync.db.types
 
 
-revision = '0053'
-down_revision = '0052'
+revision = '0055'
+down_revision = '0054'
 branch_labels = None
 depends_on = None
 
