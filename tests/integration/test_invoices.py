@@ -144,6 +144,110 @@ def test_an_nfe_generated_before_the_certificate_expired_is_not_sent_after_it(ap
     assert "assinada de novo com o certificado A1 instalado depois" in str(show_order(app.uow(), pending.order_number))
 
 
+class _SentThenLost:
+    """The gateway, but the send's connection drops before SEFAZ reads the NF-e: no answer, and SEFAZ never got it."""
+
+    def __init__(self, gateway) -> None:
+        self.gateway = gateway
+
+    def __getattr__(self, name):
+        return getattr(self.gateway, name)
+
+    def authorise(self, xml):
+        raise SefazUnreachable(service="NFeAutorizacao4", reason="conexão encerrada antes da resposta")
+
+
+def _signer(xml: bytes) -> str:
+    return etree.fromstring(xml).findtext(".//{http://www.w3.org/2000/09/xmldsig#}X509Certificate")
+
+
+def _awaiting_after_a_lost_send(app, sefaz, order_id: int):
+    """An NF-e signed by a certificate with a day left, sent without an answer (SEFAZ never got it): awaiting SEFAZ."""
+    install_test_certificate(app.uow(), app.cipher, now=datetime.now(timezone.utc) - timedelta(days=364))
+    pending = generate_invoice(app.uow(), app.cipher, imported(app, id=order_id))
+    lost = Sefaz(lambda uf, env, cert, deadline=None: _SentThenLost(sefaz.connect(uf, env, cert, deadline=deadline)),
+                 simulated=True)
+    with pytest.raises(SefazUnreachable):
+        approve_invoice(app.uow(), app.cipher, lost, pending.id)
+    assert show_invoice(app.uow(), pending.id).status == "awaiting_sefaz"
+    return pending, _signer(invoice_xml(app.uow(), pending.id))
+
+
+def test_an_nfe_sefaz_never_got_is_signed_again_with_the_renewed_certificate_keeping_its_key(app, company, sefaz,
+                                                                                             simulator):
+    """Carried gap: an NF-e awaiting SEFAZ that SEFAZ never got went, asked by key, with its stored signature, by the
+    certificate that had expired and been renewed meanwhile: 291 ("instale um certificado"), and only the next
+    approval signed it again (a new key). Signed again now with the one installed, same number and key, and kept
+    before it goes: what SEFAZ authorises is what lojasync holds, whatever happens between the send and its record."""
+    pending, old_signer = _awaiting_after_a_lost_send(app, sefaz, 2000000074)
+    install_test_certificate(app.uow(), app.cipher)   # renewed; the old one expires the next day
+    later = datetime.now(timezone.utc) + timedelta(days=2)
+    simulator.simulator.advance_clock(2 * 86400)
+    sent = []
+
+    class RefusesExpiredSigner:   # SEFAZ checks the signer's certificate at the send (291)
+        def __init__(self, gateway) -> None:
+            self.gateway = gateway
+
+        def __getattr__(self, name):
+            return getattr(self.gateway, name)
+
+        def authorise(self, xml):
+            sent.append((xml, invoice_xml(app.uow(), pending.id)))   # and what lojasync held as it went
+            if _signer(xml) == old_signer:
+                return SefazAnswer("291", "Rejeicao: Certificado Assinatura Data Validade")
+            return self.gateway.authorise(xml)
+
+    checking = Sefaz(lambda uf, env, cert, deadline=None: RefusesExpiredSigner(
+        sefaz.connect(uf, env, cert, deadline=deadline)), simulated=True)
+    authorised, changed = approve_invoice(app.uow(), app.cipher, checking, pending.id, now=lambda: later)
+
+    assert changed and authorised.status == "authorised", authorised
+    assert (authorised.number, authorised.access_key) == (pending.number, pending.access_key)
+    ((went, held),) = sent
+    assert _signer(went) != old_signer and verify(went) and validate_signed(went) == []
+    assert held == went   # stored before it went
+    proc = invoice_xml(app.uow(), pending.id)
+    assert etree.QName(etree.fromstring(proc)).localname == "nfeProc" and _signer(proc) == _signer(went)
+    log = show_order(app.uow(), pending.order_number)["log"]
+    (resigned,) = [entry for entry in log if entry["event"] == "invoice_resigned"]
+    assert "assinada de novo com o certificado A1 instalado" in resigned["message"]
+    assert pending.access_key in resigned["message"]
+
+
+@pytest.mark.parametrize("renewed", [False, True])
+def test_an_nfe_sefaz_never_got_is_not_sent_signed_by_an_expired_certificate(app, company, sefaz, simulator,
+                                                                             monkeypatch, renewed):
+    """The same, the certificate not renewed (or renewed by one that expired too): once SEFAZ says it never got it,
+    it is not sent to come back 291; nothing goes, it stays awaiting SEFAZ as it was, no send in flight, and the
+    refusal says to renew the certificate."""
+    import lojasync.fiscal.certificate as certificates
+    from lojasync.fiscal.certificate_errors import CertificateExpired
+
+    pending, old_signer = _awaiting_after_a_lost_send(app, sefaz, 2000000075)
+    if renewed:
+        install_test_certificate(app.uow(), app.cipher, now=datetime.now(timezone.utc) - timedelta(days=364))
+    later = datetime.now(timezone.utc) + timedelta(days=2)
+
+    class TwoDaysLater(datetime):   # the certificate's own clock (what signing and its checks read)
+        @classmethod
+        def now(cls, tz=None):
+            return later
+
+    monkeypatch.setattr(certificates, "datetime", TwoDaysLater)
+    simulator.simulator.advance_clock(2 * 86400)
+    sends = simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4")
+    with pytest.raises(CertificateExpired) as refused:
+        approve_invoice(app.uow(), app.cipher, sefaz, pending.id, now=lambda: later)
+    assert "Renove o certificado" in refused.value.resolution
+    assert simulator.simulator.stats()["chamadas"].get("NFeAutorizacao4") == sends
+    assert simulator.simulator.stats()["chamadas"].get("NFeConsultaProtocolo4")   # asked by key, then refused
+    with app.read_uow() as uow:
+        kept = uow.invoices.get(pending.id)
+        assert (kept.status.value, kept.sent_at) == ("awaiting_sefaz", None)
+    assert _signer(invoice_xml(app.uow(), pending.id)) == old_signer
+
+
 def test_a_rejection_moves_nothing_and_the_corrected_nfe_keeps_its_number(app, company, sefaz, simulator):
     invoice = generate_invoice(app.uow(), app.cipher, imported(app, id=2000000002))
     simulator.simulator.set_switches(reject_with="611", reject_reason="Rejeicao: GTIN invalido")

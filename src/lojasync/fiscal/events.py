@@ -83,6 +83,17 @@ class InvoiceRebuilt(DocumentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceResigned(DocumentEvent):
+    """Awaiting SEFAZ, which said (asked by key) it never got it: signed again with the certificate installed since,
+    before it is sent again (same number, same key)."""
+
+    history_type = HistoryType.INVOICE_RESIGNED
+    number: int
+    series: int
+    access_key: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceAuthorised(DocumentApproved):
     history_type = HistoryType.INVOICE_AUTHORISED
     number: int

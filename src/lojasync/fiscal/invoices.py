@@ -36,6 +36,7 @@ from lojasync.fiscal.events import (
     InvoiceNumberVoided,
     InvoiceRebuilt,
     InvoiceRejected,
+    InvoiceResigned,
     InvoiceSefazDown,
     InvoiceUnanswered,
 )
@@ -291,6 +292,14 @@ class Invoice(Aggregate):
         elif rebuilt_because:
             self.record(InvoiceRebuilt(order=order, actor=actor, access_key=access_key, because=rebuilt_because,
                                        **self._ids()))
+
+    def resigned(self, order, actor: Who, xml: str) -> None:
+        """Awaiting SEFAZ, which said (asked by key) it never got it, and signed by a certificate that is no longer the
+        company's: the same NF-e (number, key, data) signed again with the one installed, kept before it is sent
+        again, so that what SEFAZ may authorise is what is held here (`services.invoices._resending`)."""
+        self._refuse_unless({InvoiceStatus.AWAITING}, "assinar de novo")
+        self.xml = xml
+        self.record(InvoiceResigned(order=order, actor=actor, access_key=self.access_key, **self._ids()))
 
     def sending(self, when: datetime) -> None:
         """About to be sent: from now on an unanswered send is settled by asking SEFAZ by key."""

@@ -119,6 +119,7 @@ class HistoryType(StrEnum):
     # processing (fiscal, stock, finance)
     INVOICE_GENERATED = "invoice_generated"
     INVOICE_REBUILT = "invoice_rebuilt"
+    INVOICE_RESIGNED = "invoice_resigned"
     INVOICE_AUTHORISED = "invoice_authorised"
     INVOICE_REJECTED = "invoice_rejected"
     INVOICE_DENIED = "invoice_denied"

@@ -176,6 +176,10 @@ _TEXTS: dict[HistoryType, _Renderer] = {
     HistoryType.INVOICE_REBUILT: lambda p, n: (
         f"NF-e {_invoice(p)} refeita a partir do pedido ({p.get('because')}): o mesmo número, chave nova "
         f"{p.get('access_key')}."),
+    HistoryType.INVOICE_RESIGNED: lambda p, n: (
+        f"NF-e {_invoice(p)} assinada de novo com o certificado A1 instalado depois do envio sem resposta, antes de "
+        f"reenviá-la: a SEFAZ, consultada pela chave, não a tinha recebido. O mesmo número e a mesma chave "
+        f"{p.get('access_key')}."),
     HistoryType.INVOICE_AUTHORISED: lambda p, n: (
         f"NF-e {_invoice(p)} autorizada "
         + ("pelo simulador da SEFAZ, sem valor fiscal" if p.get("simulated") else "pela SEFAZ")
@@ -353,7 +357,7 @@ TYPE_LABELS = {
     HistoryType.STORE_WRITE_REFUSED: "recusado pela loja",
     HistoryType.LGPD_CUSTOMER_REDACT: "LGPD: anonimização", HistoryType.LGPD_STORE_REDACT: "LGPD: exclusão da loja",
     HistoryType.LGPD_DATA_REQUEST: "LGPD: pedido de dados", HistoryType.INVOICE_GENERATED: "NF-e gerada",
-    HistoryType.INVOICE_REBUILT: "NF-e refeita",
+    HistoryType.INVOICE_REBUILT: "NF-e refeita", HistoryType.INVOICE_RESIGNED: "NF-e assinada de novo",
     HistoryType.INVOICE_AUTHORISED: "NF-e autorizada", HistoryType.INVOICE_REJECTED: "NF-e rejeitada",
     HistoryType.INVOICE_DENIED: "NF-e denegada",
     HistoryType.INVOICE_CANCELLED: "NF-e cancelada", HistoryType.INVOICE_DISCARDED: "NF-e descartada",

@@ -255,6 +255,9 @@ class _Claim:
     drift: LojasyncError | None = None
     # Asked first: the receipt of the asynchronous batch SEFAZ was still processing it in (`Invoice.sefaz_receipt`).
     receipt: str | None = None
+    # Asked first, signed by a certificate that is no longer the company's: signed again with `certificate` when
+    # SEFAZ says it never got it, and kept, before it goes (`_resending`).
+    resign: bool = False
 
 
 def approve_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice_id: int,
@@ -505,7 +508,8 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
         invoice.built_anew(order)
     if not ask_first:
         # Generated while the certificate was valid, sent after it expired: SEFAZ refuses the signature (291), whose
-        # rejection's advice speaks of the data (review); refused here, nothing sent. A query by key still goes.
+        # rejection's advice speaks of the data (review); refused here, nothing sent. A query by key still goes (and
+        # the send after it, when SEFAZ never got the NF-e, is checked then: `_resending`).
         certificate.ensure_valid(moment)
     invoice.sending(moment)
     deadline = time.monotonic() + sefaz.transmission_time.total_seconds()  # from now, when sent_at is set
@@ -513,7 +517,8 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     # built for them, and another UF's authoriser refuses it, or a query by its key, with 226.
     return _Claim(invoice.access_key, invoice.xml.encode("utf-8"), ask_first, invoice.access_key[:2],
                   invoice.environment, certificate, invoice.number, deadline, invoice.attempts,
-                  drift, invoice.sefaz_receipt if ask_first else None)
+                  drift, invoice.sefaz_receipt if ask_first else None,
+                  resign=ask_first and certificate.x509_base64 not in invoice.xml)
 
 
 def being_sent(invoice: Invoice | InvoiceView, moment: datetime, sefaz: Sefaz) -> InvoiceBeingSent | None:
@@ -587,7 +592,7 @@ def environment_name(code: str) -> str:
 
 def _transmit(uow: ProcessingUnitOfWork, sefaz: Sefaz, claim: _Claim, invoice_id: int, actor: Who) -> SefazAnswer:
     try:
-        return _exchange(sefaz, claim)
+        return _exchange(sefaz, claim, lambda: _resending(uow, claim, invoice_id, actor))
     except SefazUnreachable as exc:
         if exc.params.get(_ASKED_ONLY) and exc.params.get(NO_CONNECTION) is not None:
             # The question asked before sending again (an earlier send may be there) reached nobody: this attempt sent
@@ -723,7 +728,10 @@ UNANSWERED = ("A NF-e nº {number} fica aguardando SEFAZ: ela pode ter sido auto
 _ASKED_ONLY = "asked_only"
 
 
-def _exchange(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
+def _exchange(sefaz: Sefaz, claim: _Claim, resending: Callable[[], bytes]) -> SefazAnswer:
+    """Send the NF-e (asked about by key first when an earlier send got no answer) and return SEFAZ's answer.
+    `resending`: what goes once SEFAZ said it never got one sent before (`_resending`)."""
+    xml = claim.xml
     with sefaz.gateway(claim.uf, claim.environment, claim.certificate, claim.deadline) as gateway:
         if claim.ask_first:  # an earlier send got no answer: SEFAZ may have authorised it
             try:
@@ -736,10 +744,52 @@ def _exchange(sefaz: Sefaz, claim: _Claim) -> SefazAnswer:
             # SEFAZ's decision; or it never got the NF-e and the order changed since: not sent as it is.
             if outcome_of(answer) is not Outcome.UNKNOWN or claim.drift is not None:
                 return answer
-        answer = gateway.authorise(claim.xml)
+            xml = resending()
+        answer = gateway.authorise(xml)
         if outcome_of(answer) is Outcome.DUPLICATE_KEY:  # this very key is already there: take its protocol
             answer = _query_delivered(gateway, claim)
         return answer
+
+
+def _resending(uow: ProcessingUnitOfWork, claim: _Claim, invoice_id: int, actor: Who) -> bytes:
+    """The NF-e to send again, SEFAZ having said (asked by key) that it never got the one sent before without an
+    answer: as it is, or, signed by a certificate that is no longer the company's (renewed after it expired), signed
+    again with this one (carried gap: it went with the old signature and came back 291, and only the next approval
+    signed it again, with a new key). The same document (number, key, dhEmi: the key does not depend on the
+    signature), so that nothing but the signature changes; re-signing is safe only now that SEFAZ said it holds no
+    NF-e with this key (an answer that said nothing sends nothing: `_exchange`). Kept, committed, before it goes: a
+    crash after the send must not leave held here a document other than the one SEFAZ may authorise (the worker then
+    records the authorisation it finds by key on what is held, as `prepare_invoice` commits before sending).
+    Refused, nothing sent (no send in flight): a certificate expired by now (SEFAZ would answer 291), or this claim
+    no longer the NF-e's (another process took it since). Valid now, as signing checks it (`_seal`): the moment SEFAZ
+    checks it at."""
+    try:
+        claim.certificate.ensure_valid()
+        if not claim.resign:
+            return claim.xml
+        claim.certificate.ensure_issuer(claim.key[6:20])   # the key's CNPJ: the emitter the NF-e names
+        signed = sign(claim.xml, claim.certificate)
+        with uow:
+            invoice = _invoice(uow, invoice_id)
+            if not (invoice.status is InvoiceStatus.AWAITING and invoice.access_key == claim.key
+                    and invoice.attempts == claim.attempts):
+                raise InvoiceBeingSent(number=invoice.number, invoice_id=invoice.id,
+                                       minutes=SENDING_WINDOW // MINUTE, within=ceil(TRANSMISSION_TIME / MINUTE))
+            invoice.resigned(uow.orders.get(invoice.order_id, lines=False), actor, signed.decode("utf-8"))
+            uow.commit()
+        return signed
+    except LojasyncError:
+        _sending_over(uow, claim, invoice_id)
+        raise
+
+
+def _sent_xml(invoice: Invoice, claim: _Claim) -> bytes:
+    """The NF-e as SEFAZ holds it, for its nfeProc: the claim's, unless this claim signed it again before sending it
+    (`_resending`, which keeps it first): then what is held (signed again and sent, or, SEFAZ having answered the
+    question by key, the one sent before)."""
+    if claim.resign and claim.key == invoice.access_key and invoice.xml is not None:
+        return invoice.xml.encode("utf-8")
+    return claim.xml
 
 
 def _asked_by_receipt(gateway: SefazGateway, claim: _Claim) -> SefazAnswer | None:
@@ -869,7 +919,8 @@ def _decided(invoice: Invoice, order, claim: _Claim, answer: SefazAnswer, outcom
     """Record one of the DECISIONS on the NF-e (authorised: the effects' handlers run at commit); whether it changed."""
     current = claim.key == invoice.access_key  # not rebuilt since this claim
     if outcome is Outcome.AUTHORISED:
-        proc = nfe_proc(claim.xml, answer.xml) if answer.xml else claim.xml
+        sent = _sent_xml(invoice, claim)
+        proc = nfe_proc(sent, answer.xml) if answer.xml else sent
         # The claim's key and XML only when the NF-e was rebuilt since: else they are already its own
         # (rewriting a few kB of the same XML costs more than the rest of the UPDATE).
         rebuilt = {} if current else {"access_key": claim.key, "xml": claim.xml.decode("utf-8")}
@@ -877,7 +928,7 @@ def _decided(invoice: Invoice, order, claim: _Claim, answer: SefazAnswer, outcom
         return invoice.authorise(order, actor, answer.protocol or "", proc.decode("utf-8"),
                                  answer.received_at or moment, simulated, recorded_at=moment, **rebuilt)
     if outcome is Outcome.DENIED and current:
-        proc_xml = nfe_proc(claim.xml, answer.xml).decode("utf-8") if answer.xml else None
+        proc_xml = nfe_proc(_sent_xml(invoice, claim), answer.xml).decode("utf-8") if answer.xml else None
         return invoice.deny(order, actor, answer.status, answer.reason, answer.protocol, proc_xml, simulated)
     if outcome is Outcome.REJECTED and current:
         changed = invoice.reject(order, actor, answer.status, answer.reason)
@@ -926,7 +977,8 @@ def _cancelled_elsewhere(invoice: Invoice, order, claim: _Claim, answer: SefazAn
     cancellation, event_xml = cancellation_in(answer) or (answer, None)
     # Without the protNFe, the answer's time is the query's (retConsSitNFe's dhRecbto), and no nProt is the
     # authorisation's: nothing of it is recorded (no nfeProc, so no DANFE either).
-    authorisation = (SefazRecord(answer.protocol, nfe_proc(claim.xml, answer.xml).decode("utf-8"), answer.received_at)
+    authorisation = (SefazRecord(answer.protocol, nfe_proc(_sent_xml(invoice, claim), answer.xml).decode("utf-8"),
+                                 answer.received_at)
                      if answer.xml else SefazRecord(None, None, None))
     return invoice.found_cancelled_elsewhere(
         order, actor, answer.status, answer.reason, authorisation,
