@@ -1735,6 +1735,9 @@ def test_a_number_sefaz_holds_under_another_key_is_rejected_and_the_next_nfe_tak
     rejected, changed = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert changed and (rejected.status, rejected.rejection_code) == ("rejected", "539")
     assert "outra chave" in rejected.rejection_resolution and "próximo número" in rejected.rejection_resolution
+    # After a restored backup every next number is at SEFAZ too: said, with where the series' next number is set.
+    assert "restaurado de um backup" in rejected.rejection_resolution
+    assert "Configurações → Série e numeração da NF-e" in rejected.rejection_resolution
     assert stock(app) == {"CAM-ALG-P": 0, "CAN-CER": 0} and list_receivables(app.uow()) == []
     order = show_order(app.uow(), number)
     assert order["needs_attention"] and "539" in order["attention_reason"]
@@ -1743,6 +1746,7 @@ def test_a_number_sefaz_holds_under_another_key_is_rejected_and_the_next_nfe_tak
     with pytest.raises(NumberTakenAtSefaz) as refused:   # the same number would get 539 again
         approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
     assert refused.value.action is Action.DISCARD_INVOICE
+    assert refused.value.terminal_commands == ("lojasync company set --next-number NÚMERO",)
     with pytest.raises(DanfeNotAvailable) as no_danfe:   # review: it said to transmit it, which is refused each time
         invoice_danfe(app.uow(), app.uow, invoice.id)
     assert no_danfe.value.action is None and "Descarte-a e gere outra NF-e" in no_danfe.value.resolution

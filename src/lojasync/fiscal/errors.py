@@ -365,9 +365,15 @@ class NumberTakenAtSefaz(LojasyncError):
     code = "fiscal.number_taken_at_sefaz"
     message_template = ("A NF-e nº {number} não pode ser transmitida de novo: a SEFAZ já tem o número {number} com "
                         "outra chave (rejeição 539).")
+    # A restored backup leaves every number issued after it at SEFAZ and not here: each next NF-e would hit 539 in
+    # turn, discarded one by one, unless the series' next number moves past them (carried gap: nothing said so).
     resolution_template = ("Descarte esta NF-e e gere outra a partir do pedido: ela terá o próximo número. Consulte a "
                            "outra chave no portal da SEFAZ: se for uma NF-e desta empresa, ela vale e precisa ser "
-                           "conferida.")
+                           "conferida. Se o banco de dados do lojasync foi restaurado de um backup, as NF-e emitidas "
+                           "depois dele estão na SEFAZ e não aqui: antes de gerar outras, passe o próximo número da "
+                           "série para depois do último que a SEFAZ autorizou (Configurações → Série e numeração da "
+                           "NF-e), ou cada uma receberá esta mesma rejeição.")
+    terminal_commands = ("lojasync company set --next-number NÚMERO",)
     action = Action.DISCARD_INVOICE
 
     def __init__(self, number: int, invoice_id: int) -> None:
