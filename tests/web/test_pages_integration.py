@@ -455,3 +455,23 @@ def test_a_request_made_while_a_sync_ran_waits_for_the_next_one(app, store_id):
     (state,) = store_states(app.read_uow())
     assert state.sync_requested_at is not None and [(c.count, c.label) for c in state.last_run.counts] == [
         (4, "atualizados")]
+
+
+def test_a_sync_asked_for_names_its_date_as_a_date_and_the_flash_names_the_box_it_ends_in(logged_in, app, store_id):
+    """review (pt-BR): "pedida às 07/12/2026 14:35" put "às", said of an hour, before a date; and the flash of
+    Sincronizar agora sent the operator to "Última sincronização", the line with the time, not the box with what the
+    sync did ("Resultado da última sincronização")."""
+    page = logged_in.post(f"/integracao/lojas/{STORE}/sincronizar",
+                          data={"csrf_token": csrf_of(logged_in.get("/integracao").text)}, follow_redirects=True).text
+    assert "o resultado em Resultado da última sincronização" in text_of(page)
+    said = _outcome(page, STORE)
+    assert re.match(r"Sincronização pedida em \d\d/\d\d/\d{4} \d\d:\d\d, na fila do worker: começa em instantes\.$",
+                    said), said
+    with app.uow() as uow:   # a worker took it and began the run
+        uow.stores.get(store_id).run_started_at = datetime.now(timezone.utc)
+        uow.leases.acquire(store_id, "worker-1", datetime.now(timezone.utc),
+                           datetime.now(timezone.utc) + timedelta(minutes=2))
+        uow.commit()
+    said = _outcome(logged_in.get("/integracao").text, STORE)
+    assert re.match(r"Sincronização pedida em \d\d/\d\d/\d{4} \d\d:\d\d, em andamento: o resultado aparece aqui "
+                    r"quando ela terminar\.$", said), said

@@ -170,8 +170,8 @@ def sync_now(request: Request, external_id: str, completa: Annotated[str, Form()
     request_sync(request.app.state.container.uow(), store.id, datetime.now(timezone.utc))
     request.app.state.queue.sync_soon(store.id, full=bool(completa))
     flash(request, f"Sincronização {'completa ' if completa else ''}da loja {external_id} na fila: os pedidos novos e "
-                   "alterados aparecem em Pedidos/Orçamentos em instantes, e o resultado em Última sincronização.",
-          "success")
+                   "alterados aparecem em Pedidos/Orçamentos em instantes, e o resultado em Resultado da última "
+                   "sincronização.", "success")
     return redirect(request, "/integracao")
 
 
