@@ -272,9 +272,9 @@ class FakeLeases:
     def holder(self, store_id):
         return self.holders.get(store_id, (None,))[0]
 
-    def held(self, store_id, now) -> bool:
+    def live_holder(self, store_id, now) -> str | None:
         current = self.holders.get(store_id)
-        return current is not None and current[1] > now
+        return current[0] if current is not None and current[1] > now else None
 
     def steal(self, store_id, from_holder, holder, expires_at) -> bool:
         return False

@@ -425,15 +425,22 @@ def test_a_sync_waiting_long_or_running_is_said_so(logged_in, app, store_id):
     said = _outcome(logged_in.get("/integracao").text, STORE)
     assert "na fila do worker, ainda não começou: o worker está no ar?" in said
     assert "a conferência periódica (a cada 10 minutos) a sincroniza" in said
-    with app.uow() as uow:   # a worker took it and began the run
+    with app.uow() as uow:   # an interrupted run, and a worker draining the store's notifications
         uow.stores.get(store_id).run_started_at = asked
         uow.leases.acquire(store_id, "worker-1", asked, datetime.now(timezone.utc) + timedelta(minutes=2))
+        uow.commit()
+    # review: the drain's lease (or the push's) was taken for the sync running again.
+    page = logged_in.get("/integracao").text
+    assert "em andamento" not in _outcome(page, STORE) and "interrompida: continua na próxima" in page
+    with app.uow() as uow:   # the drain done, a worker's sync took the store and resumed the run
+        uow.leases.release(store_id, "worker-1")
+        uow.leases.acquire(store_id, "worker-1:sync", asked, datetime.now(timezone.utc) + timedelta(minutes=2))
         uow.commit()
     page = logged_in.get("/integracao").text
     assert "em andamento: o resultado aparece aqui quando ela terminar." in _outcome(page, STORE)
     assert "interrompida: continua na próxima" not in page and ">em andamento<" in page
     with app.uow() as uow:   # that worker died: its lease ran out, the run waits to be resumed
-        uow.leases.release(store_id, "worker-1")
+        uow.leases.release(store_id, "worker-1:sync")
         uow.commit()
     assert "interrompida: continua na próxima" in logged_in.get("/integracao").text
     # Disabled since the click: the worker skips it; the page says why above, not that it waits.
@@ -469,7 +476,7 @@ def test_a_sync_asked_for_names_its_date_as_a_date_and_the_flash_names_the_box_i
                     said), said
     with app.uow() as uow:   # a worker took it and began the run
         uow.stores.get(store_id).run_started_at = datetime.now(timezone.utc)
-        uow.leases.acquire(store_id, "worker-1", datetime.now(timezone.utc),
+        uow.leases.acquire(store_id, "worker-1:sync", datetime.now(timezone.utc),
                            datetime.now(timezone.utc) + timedelta(minutes=2))
         uow.commit()
     said = _outcome(logged_in.get("/integracao").text, STORE)

@@ -335,10 +335,10 @@ class LeaseRepository:
     def holder(self, store_id: int) -> str | None:
         return self.session.scalar(select(store_leases.c.holder).where(store_leases.c.store_id == store_id))
 
-    def held(self, store_id: int, now: datetime) -> bool:
-        """Whether a worker holds the store now (a lease left by a killed one has expired)."""
+    def live_holder(self, store_id: int, now: datetime) -> str | None:
+        """Who holds the store now (a lease left by a killed one has expired: nobody)."""
         return self.session.scalar(select(store_leases.c.holder).where(
-            store_leases.c.store_id == store_id, store_leases.c.expires_at > now)) is not None
+            store_leases.c.store_id == store_id, store_leases.c.expires_at > now))
 
     def steal(self, store_id: int, from_holder: str, holder: str, expires_at: datetime) -> bool:
         taken = self.session.execute(

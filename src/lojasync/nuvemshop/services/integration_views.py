@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.model.store_updates import LATE_AFTER, UpdateStatus
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
+from lojasync.nuvemshop.services.leases import syncing
 from lojasync.nuvemshop.services.stores import find_store, inactive_error
 from lojasync.nuvemshop.services.sync_runs import LastSync, last_run
 from lojasync.shared.utc import aware
@@ -97,7 +98,8 @@ def _state(uow: ConnectorUnitOfWork, store: Store, now: datetime, failed_events:
         late, aware(late_since),
         # A store disabled or suspended since the click: the worker skips it, and the box above says why.
         last_run(store), aware(store.sync_requested_at) if state in ("active", "attention") else None,
-        store.run_started_at is not None and uow.leases.held(store.id, now))
+        # A sync holding the store (a drain or a push holds it too: review, taken for the sync running again).
+        store.run_started_at is not None and syncing(uow.leases.live_holder(store.id, now)))
 
 
 def retry_failed_updates(uow: ConnectorUnitOfWork, external_store_id: str | None,

@@ -35,6 +35,21 @@ def holder_name() -> str:
     return f"{_machine()}:{os.getpid()}:{threading.get_ident()}"[:100]
 
 
+# A sync's lease says so in its holder's name: the drain of notifications and the push of updates take the same
+# lease, and the Integração page took any of them, after an interrupted sync, for that sync running again (review).
+_SYNCING = ":sync"
+
+
+def sync_holder_name() -> str:
+    """`holder_name` of a sync (`syncing` tells it from the others)."""
+    return f"{holder_name()[:100 - len(_SYNCING)]}{_SYNCING}"
+
+
+def syncing(holder: str | None) -> bool:
+    """Whether this lease's holder is a sync (not a drain, a push, a store's removal)."""
+    return holder is not None and holder.endswith(_SYNCING)
+
+
 class Lease:
     """Held between transactions: renewing it opens a transaction of its own on the same unit of work."""
 

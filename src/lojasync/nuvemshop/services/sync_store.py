@@ -24,7 +24,7 @@ from lojasync.nuvemshop.order_listing import changed_since, listed_on, pages_apa
 from lojasync.nuvemshop.ports import ClientFactory, ConnectorUnitOfWork
 from lojasync.nuvemshop.services.import_orders import import_order, import_orders
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
-from lojasync.nuvemshop.services.leases import Lease, store_lease
+from lojasync.nuvemshop.services.leases import Lease, store_lease, sync_holder_name
 from lojasync.nuvemshop.services.outcomes import ImportReport
 from lojasync.nuvemshop.services.push_updates import push_while_holding
 from lojasync.nuvemshop.services.stores import find_store, inactive_error
@@ -60,7 +60,7 @@ def sync_store(uow: ConnectorUnitOfWork, client_factory: ClientFactory, policy: 
     """
     with uow:
         store_id = find_store(uow, external_store_id).id
-    with store_lease(uow, store_id, wait_seconds=lease_wait_seconds) as lease:
+    with store_lease(uow, store_id, sync_holder_name(), wait_seconds=lease_wait_seconds) as lease:
         if lease is None:
             raise SyncBusy()
         return _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size, progress,
