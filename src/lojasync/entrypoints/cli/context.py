@@ -255,9 +255,17 @@ def friendly_errors(func: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-def say_attention(warning: str | None) -> None:
+def say_attention(warning: str | Callable[[], str | None] | None) -> None:
     """A warning about what was just done, on stderr (stdout is the result, JSON included), with its terminal
-    command when it has one (`shared.errors.Gap`)."""
+    command when it has one (`shared.errors.Gap`). A function giving it is called here, and its failure (the
+    database unreachable now) says nothing: the result it adds to was given, or is about to be (review: an NF-e
+    authorised was reported as the database's error by the read of this warning)."""
+    if callable(warning):
+        try:
+            warning = warning()
+        except Exception:
+            log.debug("a warning after the result could not be read", exc_info=True)
+            return
     if not warning:
         return
     err_console.print(f"[yellow]Atenção:[/] {escape(warning)}", highlight=False, soft_wrap=not err_console.is_terminal)

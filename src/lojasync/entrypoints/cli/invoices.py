@@ -209,7 +209,7 @@ def _say_approved(app_, invoice: InvoiceView, changed: bool, fmt: OutputFormat) 
     if changed and invoice.status == "authorised":
         push_soon(app_, quiet=True)
     if changed:
-        say_attention(ibs_cbs_notice(app_.read_uow(), [invoice.issued_at]))
+        say_attention(lambda: ibs_cbs_notice(app_.read_uow(), [invoice.issued_at]))
     if fmt is OutputFormat.JSON:
         print_json({**invoice.to_dict(), "changed": changed})
         if invoice.status in ("rejected", "denied") or invoice.cancelled_elsewhere:

@@ -161,7 +161,8 @@ def invoice(
     _report(report, approve, len(targets), fmt, earlier, unsent, held=held)
     _say_no_worker(app_, earlier + [i.invoice for i in report.items if i.invoice is not None])
     # Issued all the same (invoicing does not stop on 1 January), said once for the run.
-    say_attention(ibs_cbs_notice(app_.read_uow(), [i.invoice.issued_at for i in report.items if i.invoice is not None]))
+    say_attention(lambda: ibs_cbs_notice(app_.read_uow(),
+                                         [i.invoice.issued_at for i in report.items if i.invoice is not None]))
     # In a batch, an order that already had its NF-e or sale is no failure (review: a run again, as the interrupted
     # run's own message asks, ended in exit 1 with them in red), as the batch page says them; one order alone keeps
     # its refusal, as `invoices approve` would.
