@@ -32,6 +32,7 @@ from lojasync.fiscal.nfe_data import (
     TaxSettings,
     TechnicalResponsible,
 )
+from lojasync.fiscal.nfe_money import item_value
 from lojasync.fiscal.ports import CarrierRepository
 from lojasync.sales.recipient import recipient_address
 from lojasync.shared.address import Address, abroad, uf_of
@@ -193,13 +194,26 @@ def shipping_carrier(carriers: CarrierRepository, order) -> Carrier | None:
     return carriers.for_nfe(carrier_code(shipping.carrier))
 
 
-def charges(order, pickup: bool) -> tuple[Decimal, Decimal]:
-    """The freight and the other charges (vFrete, vOutro) of the order's NF-e. A pickup moves no goods (modFrete 9),
-    so a freight beside it would contradict it; what the store charged under that name is still part of what the
-    buyer paid and of vNF, which must equal the store's total: it goes in vOutro (other charges), not dropped."""
-    if pickup and order.freight:
-        return Decimal("0.00"), order.freight
-    return order.freight, Decimal("0.00")
+def charges(order, pickup: bool, items: tuple[InvoiceItem, ...]) -> tuple[Decimal, Decimal, Decimal]:
+    """The freight, the discount and the other charges (vFrete, vDesc, vOutro) of the order's NF-e of `items`.
+
+    A pickup moves no goods (modFrete 9), so a freight beside it would contradict it; what the store charged under
+    that name is still part of what the buyer paid and of vNF, which must equal the store's total: it goes in vOutro
+    (other charges), not dropped.
+
+    A discount larger than the goods (a store coupon that covers the shipping too) gives the goods away (vDesc =
+    vProd) and what is left of it comes off the freight, then the other charges: the buyer paid that much less for
+    them (review: such an order added up in the store, and its NF-e was refused for good, "desconto maior que o valor
+    dos produtos", nothing the merchant could change). A discount beyond everything charged stays as the store said
+    it, and is refused (`amount_problems`): no NF-e adds up to a negative total."""
+    freight, other = (Decimal("0.00"), order.freight) if pickup and order.freight else (order.freight, Decimal("0.00"))
+    discount = order.discount
+    goods = sum((item_value(item) for item in items), Decimal("0.00"))
+    beyond = discount - goods
+    if beyond <= 0 or beyond > freight + other:
+        return freight, discount, other
+    off_freight = min(beyond, freight)
+    return freight - off_freight, goods, other - (beyond - off_freight)
 
 
 def draft_inputs(company: Company | None, order, lines: list[DocumentLine], products: dict,
@@ -220,13 +234,13 @@ def draft_inputs(company: Company | None, order, lines: list[DocumentLine], prod
     payments = (Payment(order.payment_method or "other", order.total, order.installments or 1),)
     taxes = taxes_of(company)
     pickup = order.shipping is not None and order.shipping.pickup
-    freight, other = charges(order, pickup)
+    freight, discount, other = charges(order, pickup, items)
     delivery, delivery_note, found = delivery_of(order, recipient, pickup)
     problems += found
     intermediary, found = intermediary_of(company, getattr(order, "marketplace", None))
     problems += found
     problems += missing_for_nfe(issuer, recipient, items, payments=payments, freight=freight,
-                                discount=order.discount, other=other, order_total=order.total, taxes=taxes,
+                                discount=discount, other=other, order_total=order.total, taxes=taxes,
                                 series=company.series, number=company.next_number,
                                 lines_left_out=len(lines) - len(items), recipient_reported=recipient_reported,
                                 delivery=delivery, pickup=pickup, issuer_reported=company.missing_fields())
@@ -244,10 +258,10 @@ def new_draft(company: Company, order, inputs: DraftInputs, series: int, number:
     """The NF-e's data with a fresh access key (a new cNF each time it is built)."""
     issued_at = issuer_time(now, company.uf)   # the issuer's clock: Manaus writes -04:00, not Brasília's time
     key = build_access_key(UF_CODES[company.uf], issued_at, company.cnpj, series, number)
-    freight, other = charges(order, inputs.pickup)
+    freight, discount, other = charges(order, inputs.pickup, inputs.items)
     return InvoiceDraft(inputs.issuer, inputs.recipient, inputs.items, inputs.payments, series, number, key,
                         parse_access_key(key).random_code, issued_at, order.origin_number or str(order.id),
-                        freight=freight, discount=order.discount, other_costs=other, order_total=order.total,
+                        freight=freight, discount=discount, other_costs=other, order_total=order.total,
                         environment=Environment(company.environment), taxes=inputs.taxes,
                         carrier=inputs.carrier, pickup=inputs.pickup, technical_responsible=tech_of(company),
                         delivery=inputs.delivery, delivery_note=inputs.delivery_note,
