@@ -482,3 +482,15 @@ def test_a_sync_asked_for_names_its_date_as_a_date_and_the_flash_names_the_box_i
     said = _outcome(logged_in.get("/integracao").text, STORE)
     assert re.match(r"Sincronização pedida em \d\d/\d\d/\d{4} \d\d:\d\d, em andamento: o resultado aparece aqui "
                     r"quando ela terminar\.$", said), said
+
+
+def test_a_store_synced_before_results_were_kept_says_so_not_that_none_was(logged_in, app, store_id):
+    """review: a store whose last sync ended before lojasync kept the results (the upgrade that added them) showed
+    "Última sincronização: há 2 minutos" above "Resultado: nenhuma registrada ainda"."""
+    synced = datetime.now(timezone.utc) - timedelta(minutes=2)
+    with app.uow() as uow:
+        uow.stores.get(store_id).last_sync_at = synced
+        uow.commit()
+    said = _outcome(logged_in.get("/integracao").text, STORE)
+    assert re.match(r"não registrado \(a sincronização de \d\d/\d\d/\d{4} \d\d:\d\d é anterior a esta versão do "
+                    r"lojasync\); a próxima o registra$", said), said
