@@ -31,9 +31,14 @@ def test_a_receipt_is_dated_from_the_terminal(app, lojasync):  # noqa: F811
     day = today - timedelta(days=2)
     done = lojasync("receivables", "receive", str(receivable["id"]), "--date", day.strftime("%d/%m/%Y"))
     assert f"recebida: {formats.money(receivable['amount'])}, em {formats.day(day)}." in done.output
-    again = lojasync("receivables", "receive", str(receivable["id"]), "--date", today.isoformat(), "--format", "json")
+    again = lojasync("receivables", "receive", str(receivable["id"]), "--date", day.isoformat(), "--format", "json")
     assert json.loads(again.output)["changed"] is False
-    text = lojasync("receivables", "receive", str(receivable["id"]), "--date", today.isoformat()).output
-    assert f"já estava recebida (em {formats.day(day)}): a data não mudou." in " ".join(text.split())
+    text = lojasync("receivables", "receive", str(receivable["id"]), "--date", day.strftime("%d/%m/%Y")).output
+    assert f"já estava recebida (em {formats.day(day)}): nada mudou." in " ".join(text.split())
+    # Another day: refused, with the way to change it (review: "já estava recebida", and the day typed dropped).
+    other = lojasync("receivables", "receive", str(receivable["id"]), "--date", today.strftime("%d/%m/%Y"), expect=1)
+    words = " ".join(other.output.split())
+    assert f"já foi recebida em {formats.day(day)}: a data {formats.day(today)} não foi registrada" in words
+    assert f"lojasync receivables undo {receivable['id']} --reason MOTIVO" in words
     (entry,) = [e for e in show_order(app.uow(), number)["log"] if e["event"] == "receivable_received"]
     assert entry["message"].endswith(f"O dinheiro entrou em {formats.day(day)}.")

@@ -104,3 +104,33 @@ def test_the_receivables_of_documents_cancelled_before_are_marked_so(tmp_path):
         marked = dict(conn.execute(sa.text("SELECT id, document_cancelled_at FROM receivables")).all())
     assert marked[1] is None and marked[2] is not None and marked[3] is not None
     command.downgrade(config, "0037")
+
+
+@pytest.mark.usefixtures("company")
+def test_a_receipt_asked_again_with_another_day_is_refused_and_the_first_day_stands(app, sefaz, simulator):
+    """Review: the same receipt with a corrected day answered "já estava recebida" (changed False) and kept the first
+    day; whoever corrected it believed it done. The same day, or none, is still the quiet retry."""
+    from datetime import date, datetime, timezone
+
+    from lojasync.shared.errors import LojasyncError
+
+    number = imported(app, id=2000009131, payment_details=CARD)
+    issue_invoice(app.uow(), app.cipher, sefaz, number)
+    first, *_ = list_receivables(app.uow())
+    noon = datetime(2026, 12, 4, 15, 0, tzinfo=timezone.utc)   # noon in São Paulo
+    row, changed = receive(app.uow(), first["id"], when=noon, actor=ANA, received_on=date(2026, 12, 2))
+    assert changed
+    for same in (date(2026, 12, 2), None):
+        again, changed = receive(app.uow(), first["id"], when=noon, actor=ANA, received_on=same)
+        assert changed is False and again["received_at"] == row["received_at"]
+    with pytest.raises(LojasyncError) as refused:
+        receive(app.uow(), first["id"], when=noon, actor=ANA, received_on=date(2026, 12, 3))
+    assert refused.value.code == "finance.receipt_date_conflict"
+    assert refused.value.message == (f"A conta a receber {first['id']} já foi recebida em 02/12/2026: a data 03/12/2026 não foi "
+                                     "registrada.")
+    assert "desfaça o recebimento" in refused.value.resolution
+    assert list_receivables(app.uow())[0]["received_at"] == row["received_at"]
+    # Undone, it takes the corrected day.
+    undo_receipt(app.uow(), first["id"], "dia errado no recebimento", ANA)
+    fixed, changed = receive(app.uow(), first["id"], when=noon, actor=ANA, received_on=date(2026, 12, 3))
+    assert changed and fixed["received_at"].date() == date(2026, 12, 3)

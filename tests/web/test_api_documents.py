@@ -406,6 +406,15 @@ def test_a_receipt_takes_the_day_the_money_came_in(app, api):
     history = api.get(f"/api/v1/orders/{sale['order_number']}").json()["history"]
     (entry,) = [e for e in history if e["event"] == "receivable_received"]
     assert entry["message"].endswith(f"O dinheiro entrou em {yesterday.strftime('%d/%m/%Y')}.")
+    # The same call again: nothing; with a corrected day: refused, saying the day it has and the call that changes it
+    # (review: changed false, the first day kept, and the integrator believed the correction applied).
+    again = api.post(f"/api/v1/receivables/{row['id']}/receive", json={"received_on": yesterday.isoformat()})
+    assert again.status_code == 200 and again.json()["changed"] is False
+    other = api.post(f"/api/v1/receivables/{row['id']}/receive", json={"received_on": today.isoformat()})
+    assert other.status_code == 409 and other.json()["codigo"] == "finance.receipt_date_conflict"
+    assert f"já foi recebida em {yesterday.strftime('%d/%m/%Y')}" in other.json()["erro"]
+    assert f"/api/v1/receivables/{row['id']}/undo-receipt" in other.json()["na_api"]
+    assert receivables(api)["items"][0]["received_at"] == moment
 
 
 def test_an_open_receivable_is_cancelled_with_a_reason_once(app, api):

@@ -398,6 +398,14 @@ def test_marking_received_takes_the_day_the_money_came_in(logged_in, app, order_
                                  "mostrado_em": today.isoformat()})
     assert again.status_code == 303
     assert f"já estava recebida (em {formats.day(yesterday)}): nada mudou." in text_of(logged_in.get("/financeiro").text)
+    # Another day typed on a received one (a tab showing it open): refused, saying its day and how to change it
+    # (review: "já estava recebida" and the day typed silently dropped).
+    other = logged_in.post(f"/financeiro/{receivable_id}/receber",
+                           data={"csrf_token": csrf_of(page.text), "recebida_em": today.isoformat()})
+    words = text_of(other.text)
+    assert other.status_code == 409 and "Recebimento não registrado" in words
+    assert f"já foi recebida em {formats.day(yesterday)}: a data {formats.day(today)} não foi registrada." in words
+    assert "Desfazer recebimento" in words and "lojasync receivables" not in words
 
 
 def test_a_receipt_day_left_as_a_page_shown_yesterday_showed_it_is_today(logged_in, app, order_number):

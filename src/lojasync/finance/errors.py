@@ -52,3 +52,17 @@ class ReceiptDateInvalid(LojasyncError):
     message_template = "Data do recebimento inválida: {given} {why}."
     resolution_template = ("Informe o dia em que o dinheiro entrou (o extrato do banco, do Pix ou da maquininha diz "
                            "qual), entre o dia do pedido e hoje; sem data, o recebimento fica com a data de hoje.")
+
+
+class ReceivedOnAnotherDay(LojasyncError):
+    """A receipt asked again with another day: the first day stands. Answering "já estava recebida" (changed: false)
+    kept the first day without a word, and an integrator retrying with a corrected day believed it was applied
+    (review). The same day, or no day, is still the quiet retry."""
+
+    code = "finance.receipt_date_conflict"
+    message_template = ("A conta a receber {receivable_id} já foi recebida em {received_on}: a data {given} não foi "
+                        "registrada.")
+    resolution_template = ("Para mudar a data do recebimento, desfaça o recebimento (Desfazer recebimento, na lista "
+                           "do Financeiro, com o motivo) e registre-o de novo com a data certa.")
+    terminal_commands = ("lojasync receivables undo {receivable_id} --reason MOTIVO",
+                         "lojasync receivables receive {receivable_id} --date DD/MM/AAAA")

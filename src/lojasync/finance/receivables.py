@@ -11,7 +11,12 @@ from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from enum import StrEnum
 
-from lojasync.finance.errors import ReceiptDateInvalid, ReceivableAlreadyReceived, ReceivableCancelled
+from lojasync.finance.errors import (
+    ReceiptDateInvalid,
+    ReceivableAlreadyReceived,
+    ReceivableCancelled,
+    ReceivedOnAnotherDay,
+)
 from lojasync.shared.local_zone import local_day, merchant_zone
 
 # A due date, and a receipt's day (its bank statement's), are calendar days where the merchant is (`merchant_zone`).
@@ -202,10 +207,15 @@ class Receivable:
         self.attention_reason = None
         return True
 
-    def receive(self, when: datetime) -> bool:
+    def receive(self, when: datetime, day: date | None = None) -> bool:
         """Mark as received (baixa do título); False when it already was. One a person cancelled while its document
-        stands is received all the same (the customer paid after all); one cancelled with its document is refused."""
+        stands is received all the same (the customer paid after all); one cancelled with its document is refused.
+        `day`: the day the person gave, if any; already received on another day, it is refused rather than dropped
+        (the first day stands until the receipt is undone)."""
         if self.status is ReceivableStatus.RECEIVED:
+            if day is not None and self.received_at is not None and local_day(self.received_at) != day:
+                raise ReceivedOnAnotherDay(receivable_id=self.id, received_on=local_day(self.received_at)
+                                           .strftime("%d/%m/%Y"), given=day.strftime("%d/%m/%Y"))
             return False
         if self.status is ReceivableStatus.CANCELLED and not self.written_off:
             raise ReceivableCancelled(receivable_id=self.id)

@@ -63,11 +63,13 @@ def receive(uow: FinanceUnitOfWork, receivable_id: int, when: datetime | None = 
     """Mark a receivable received (baixa); returns it and whether this call changed it. The order's history
     says who did it, in the same transaction. One a person cancelled while its document stands (Cancelar conta)
     is received too: the customer paid after all, and the history says it had been cancelled. `received_on`: the
-    day the money came in, when the baixa is done later (the bank statement read on Monday); none is today."""
+    day the money came in, when the baixa is done later (the bank statement read on Monday); none is today. Asked
+    again, it changes nothing with the same day or none, and is refused with another (`ReceivedOnAnotherDay`)."""
     now = when or datetime.now(timezone.utc)
 
     def received(receivable: Receivable, order: Order | None) -> bool:
-        return receivable.receive(receipt_moment(received_on, now, order.placed_at if order is not None else None))
+        return receivable.receive(receipt_moment(received_on, now, order.placed_at if order is not None else None),
+                                  received_on)
 
     return _change(uow, receivable_id, received, ReceivableReceived, actor, with_order=True,
                    before=lambda receivable: {"was_written_off": receivable.written_off},

@@ -173,10 +173,10 @@ def receive_(receivable_id: ReceivableId,
                       + (f", em {formats.day(row['received_at'])}." if received_on is not None else "."),
                       highlight=False)
     else:
-        console.print(f"Conta {row['id']} já estava recebida"
-                      + (f" (em {formats.day(row['received_at'])}): a data não mudou. Para corrigi-la, desfaça o "
-                         f"recebimento (lojasync receivables undo {row['id']} --reason ...) e receba de novo."
-                         if received_on is not None else "."), highlight=False)
+        # Another day than the receipt's is refused by the service (finance.receipt_date_conflict): here the day is
+        # the same, or none was given.
+        console.print(f"Conta {row['id']} já estava recebida (em {formats.day(row['received_at'])}): nada mudou.",
+                      highlight=False)
 
 
 @app.command("check")

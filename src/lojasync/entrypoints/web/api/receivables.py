@@ -87,7 +87,8 @@ class ReceiveIn(ApiInput):
 
 class ReceiveOut(ApiModel):
     receivable: ReceivableOut
-    changed: bool = Field(description="Se esta chamada registrou o recebimento (falso: já estava recebida).")
+    changed: bool = Field(description=("Se esta chamada registrou o recebimento (falso: já estava recebida, no mesmo "
+                                       "dia pedido ou sem dia pedido)."))
 
 
 @router.get("", response_model=ReceivableListOut, summary="Lista as contas a receber por vencimento",
@@ -126,7 +127,10 @@ def list_(
              description=("Também de uma conta cancelada por uma pessoa com o documento de pé (written_off: o "
                           "cliente pagou mesmo assim). Uma conta cancelada com o documento que a gerou é recusada "
                           "(409). O corpo é opcional: {\"received_on\": \"2026-12-02\"} registra o dia em que o "
-                          "dinheiro entrou; sem ele, hoje."))
+                          "dinheiro entrou; sem ele, hoje. Repetida numa conta já recebida, sem data ou com a mesma, "
+                          "responde 200 com changed falso; com outra data, é recusada (409 "
+                          "finance.receipt_date_conflict): para mudar a data, desfaça o recebimento "
+                          "(/undo-receipt) e receba de novo."))
 def receive_(receivable_id: Id, body: ReceiveIn | None = None, app: Container = Depends(container),
              who: Person = Depends(api_person)) -> ReceiveOut:
     row, changed = receive(app.uow(), receivable_id, actor=who, received_on=body.received_on if body else None)

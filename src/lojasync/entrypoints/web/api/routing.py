@@ -143,6 +143,9 @@ _BY_CODE = {
     "sales.customer_already_linked": 'repita a chamada com "replace": true no corpo (troca o cliente)',
     "nuvemshop.event_not_retryable": f"POST {PREFIX}/orders/{{order_number}}/resync (lê o pedido de novo da loja)",
     "fiscal.order_needs_reread": f"POST {PREFIX}/orders/{{order_number}}/resync (lê o pedido de novo da loja)",
+    "finance.receipt_date_conflict": (f"POST {PREFIX}/receivables/{{receivable_id}}/undo-receipt (com o motivo), "
+                                      f"depois POST {PREFIX}/receivables/{{receivable_id}}/receive com o received_on "
+                                      "certo"),
 }
 
 
