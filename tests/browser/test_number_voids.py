@@ -21,6 +21,7 @@ def test_a_discarded_nfes_number_is_voided_from_its_page(page, shots, back_offic
     expect(page).to_have_url(re.compile(r"/nfe/\d+$"))
     number = page.get_by_role("heading", name=re.compile(r"^NF-e nº \d+")).inner_text().split("nº ")[1].split()[0]
 
+    page.get_by_label("Motivo do descarte").fill("Pedido cancelado pelo cliente")
     page.get_by_role("button", name="Descartar NF-e").click()
     expect(page.locator(".page-head .badge").first).to_have_text(re.compile("descartada", re.I))
     expect(page.get_by_role("heading", name=f"Inutilizar o número {number}")).to_be_visible()

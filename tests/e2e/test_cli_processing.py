@@ -416,7 +416,7 @@ def test_a_batch_from_the_terminal_names_the_commands_for_a_rejected_nfe(lojasyn
     (invoice,) = json.loads(lojasync("invoices", "list", "--format", "json"))
     assert (f"Pedido {order_number}: rejeitada pela SEFAZ: 778 - Rejeicao: NCM inexistente No terminal: lojasync "
             f"invoices approve {invoice['id']} (corrigido o que a SEFAZ indicou) ou lojasync invoices cancel "
-            f"{invoice['id']} (descarta)") in output
+            f"{invoice['id']} --reason MOTIVO (descarta)") in output
 
 
 def test_a_flagged_receivable_is_marked_checked_from_the_terminal(lojasync, order_number):
@@ -648,7 +648,7 @@ def test_a_pending_nfe_of_an_order_changed_in_the_store_is_told_to_be_discarded_
         (store_id,) = [store.id for store in uow.stores.list()]
     import_order(app.uow(), store_id, changed, ImportPolicy())
     output = lojasync("orders", "invoice", str(order_number), expect=1)
-    assert (f"No terminal: lojasync invoices cancel {pending['id']} (descarta) No terminal: lojasync orders invoice "
+    assert (f"No terminal: lojasync invoices cancel {pending['id']} --reason MOTIVO (descarta) No terminal: lojasync orders invoice "
             f"{order_number} (outra NF-e, do pedido como está agora)") in output, output
     assert f"lojasync invoices approve {pending['id']}" not in output
 

@@ -59,8 +59,8 @@ def test_a_number_sefaz_holds_is_not_sent_again_by_the_batchs_advice(lojasync, o
     lojasync("company", "certificate", "--test")
     out = " ".join(lojasync("orders", "invoice", str(order_number), expect=1).split())
     assert "invoices approve" not in out
-    assert (f"No terminal: lojasync invoices cancel 1 (descarta: o número já está na SEFAZ) e lojasync orders invoice "
-            f"{order_number}") in out
+    assert (f"No terminal: lojasync invoices cancel 1 --reason MOTIVO (descarta: o número já está na SEFAZ) e lojasync "
+            f"orders invoice {order_number}") in out
     # Run again, the order is refused for the NF-e it has: the same advice (review: "corrija e transmita-a de novo").
     again = " ".join(lojasync("orders", "invoice", str(order_number), expect=1).split())
     assert "transmita-a de novo" not in again and "a SEFAZ já tem o número dela" in again

@@ -127,7 +127,7 @@ def test_a_pending_nfe_keeps_the_ie_it_was_made_with_until_discarded_and_generat
     assert destination(nfe_of(app, first.id)) == ("2", {"6108"}, "9", None)
     set_state_registration(app.uow(), BUYER, RJ_IE)
     assert destination(nfe_of(app, first.id)) == ("2", {"6108"}, "9", None)
-    discarded, _ = cancel_invoice(app.uow(), app.cipher, sefaz, first.id, "")
+    discarded, _ = cancel_invoice(app.uow(), app.cipher, sefaz, first.id, "cliente sem IE")
     assert discarded.status == "discarded"
     again = generate_invoice(app.uow(), app.cipher, number)
     assert destination(nfe_of(app, again.id)) == ("2", {"6102"}, "1", RJ_IE)

@@ -17,7 +17,7 @@ def test_the_command_carries_the_documents_number():
         "No terminal: lojasync invoices approve 7",
     ]
     changed = explain(EnvironmentChanged(number=3, invoice_id=9, was="homologação", now="produção"))
-    assert changed.endswith("No terminal: lojasync invoices cancel 9")
+    assert changed.endswith("No terminal: lojasync invoices cancel 9 --reason MOTIVO")
 
 
 def test_messages_and_resolutions_name_no_command_the_terminal_adds_it():

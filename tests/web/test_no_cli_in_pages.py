@@ -74,7 +74,7 @@ def test_an_orders_stored_reasons_show_only_the_pages_way(app, logged_in, store_
     import_order(app.uow(), store_id, order_payload(id=2200009101, payment_status="paid", status="cancelled",
                                                     updated_at=ts(600)), ImportPolicy())
     stored = show_order(app.uow(), number)["attention_reasons"]
-    assert any("(lojasync invoices cancel 1, ou na página da NF-e)" in reason for reason in stored)   # the terminal's
+    assert any("(lojasync invoices cancel 1 --reason MOTIVO, ou na página da NF-e)" in reason for reason in stored)   # the terminal's
     # What a person reads: the text and the tooltips (the form's hidden field carries the stored reason back).
     page = logged_in.get(f"/pedidos/{number}").text
     assert not COMMAND.search(text_of(page)) and "descarte a NF-e (na página da NF-e)." in text_of(page)

@@ -62,11 +62,21 @@ def test_descartar_is_apart_from_transmitir_with_what_it_does(app, logged_in, st
     discarded it (its number then to be voided at SEFAZ), where the venda simples keeps "Cancelar" apart."""
     logged_in.store_id = store_id
     (number,) = imported(app, store_id, {"id": 2300000032, "payment_status": "paid"})
-    page = logged_in.get(invoice_for(app, logged_in, number)).text
+    url = invoice_for(app, logged_in, number)
+    page = logged_in.get(url).text
     actions = page.split('<div class="actions">')[1].split("</div>")[0]
     assert "/transmitir" in actions and "/cancelar" not in actions
     apart = page.split('id="descartar"')[1].split("</section>")[0]
     assert "/cancelar" in apart and "fica sem uso (a inutilizar na SEFAZ" in text_of(apart)
+    # Discarded with the reason the history keeps (review: one click, and the history said only who).
+    refused = post(logged_in, url, f"{url}/cancelar", justificativa="  ")
+    words = text_of(refused.text)
+    assert refused.status_code == 422 and "NF-e não descartada" in words
+    assert "Informe o motivo do descarte da NF-e nº 1." in words
+    assert 'id="descartar"' in refused.text and "pendente" in text_of(logged_in.get(url).text)
+    discarded = post(logged_in, url, f"{url}/cancelar", justificativa="pedido em duplicidade")
+    assert discarded.status_code == 303
+    assert "Motivo: pedido em duplicidade." in text_of(logged_in.get(f"/pedidos/{number}").text)
 
 
 def test_discarding_from_a_page_opened_before_the_nfe_was_authorised_says_it_was(app, logged_in, store_id, company,
@@ -287,7 +297,7 @@ def test_an_unanswered_send_shows_aguardando_sefaz(app, logged_in, store_id, com
 def test_discarding_a_pending_nfe_frees_the_order(app, logged_in, store_id, company):
     (number,) = imported(app, store_id, {"id": 2300000006})
     url = invoice_for(app, logged_in, number)
-    answer = post(logged_in, url, f"{url}/cancelar")
+    answer = post(logged_in, url, f"{url}/cancelar", justificativa="pedido duplicado")
     assert answer.status_code == 303
     shown = text_of(logged_in.get(url).text)
     assert "descartada (não tinha sido autorizada: nada a devolver)" in shown
@@ -336,7 +346,7 @@ def test_discarding_says_the_number_is_left_unused_and_must_be_inutilizado(app, 
     url = invoice_for(app, logged_in, number)
     pending = text_of(logged_in.get(url).text)
     assert "Descartar: a NF-e não vale e o número dela fica sem uso" in pending
-    assert post(logged_in, url, f"{url}/cancelar").status_code == 303
+    assert post(logged_in, url, f"{url}/cancelar", justificativa="pedido duplicado").status_code == 303
     page = text_of(logged_in.get(url).text)
     invoice_number = page.split("NF-e nº ")[1].split()[0]
     # In homologação, voiding is optional (review: the page claimed SEFAZ's deadline, which holds in produção only).
@@ -402,7 +412,7 @@ def test_a_discarded_nfe_whose_number_sefaz_holds_is_not_offered_to_be_voided(ap
         uow.commit()
     # Not offered to be transmitted again, which is refused (review: the button was there).
     assert f'action="{url}/transmitir"' not in logged_in.get(url).text
-    answer = post(logged_in, url, f"{url}/cancelar")
+    answer = post(logged_in, url, f"{url}/cancelar", justificativa="pedido duplicado")
     assert answer.status_code == 303
     page = text_of(logged_in.get(url).text)
     assert "A SEFAZ já tem o número 1 (série 1) com outra chave (rejeição 539): não há o que inutilizar." in page
@@ -412,7 +422,7 @@ def test_a_discarded_nfe_whose_number_sefaz_holds_is_not_offered_to_be_voided(ap
 def test_a_discarded_nfes_number_is_voided_from_its_page(app, logged_in, store_id, company, sefaz):
     (number,) = imported(app, store_id, {"id": 2400000033})
     invoice_url = invoice_for(app, logged_in, number)
-    post(logged_in, invoice_url, f"{invoice_url}/cancelar")
+    post(logged_in, invoice_url, f"{invoice_url}/cancelar", justificativa="pedido duplicado")
     page = text_of(logged_in.get(invoice_url).text)
     assert "Inutilizar o número 1" in page and "inutilizá-los é opcional" in page
 
@@ -527,7 +537,7 @@ def test_a_discarded_homologation_number_is_not_offered_once_the_company_issues_
 
     (number,) = imported(app, store_id, {"id": 2400000035})
     invoice_url = invoice_for(app, logged_in, number)
-    post(logged_in, invoice_url, f"{invoice_url}/cancelar")
+    post(logged_in, invoice_url, f"{invoice_url}/cancelar", justificativa="pedido duplicado")
     set_company(app.uow(), CompanyData(environment="producao"))
     page = text_of(logged_in.get(invoice_url).text)
     assert "Inutilizar número na SEFAZ" not in page

@@ -73,7 +73,8 @@ class OrderAlreadyProcessing(LojasyncError):
         # The message names the NF-e by its number; the terminal finds it by its id (and sends a pending one, or
         # discards one whose number SEFAZ holds).
         sends = f"lojasync invoices approve {params.get('document_id')}" if pending_nfe else None
-        discards = f"lojasync invoices cancel {params.get('document_id')}" if rejected_nfe and spent else None
+        discards = (f"lojasync invoices cancel {params.get('document_id')} --reason MOTIVO" if rejected_nfe and spent
+                    else None)
         self.terminal_commands = tuple(c for c in (sends or discards or shown_by,) if c)
 
 
@@ -135,6 +136,17 @@ class DocumentStateRefused(LojasyncError):
     code = "fiscal.state_refused"
     message_template = "{document} {number} está {status}: não é possível {what}."
     resolution_template = "Confira a situação do documento; gere outro a partir do pedido se preciso."
+
+
+class DiscardNeedsReason(LojasyncError):
+    """A pending or rejected NF-e discarded without a word of why. SEFAZ never sees this reason (the void of its number
+    takes its own justification, typed when the number is voided), so no 15-character rule; but the order's history
+    keeps it, and "descartada por Ana" with nothing after it told whoever reads it later nothing (review)."""
+
+    code = "nfe.discard_reason"
+    message_template = "Informe o motivo do descarte da NF-e nº {number}."
+    resolution_template = ("Escreva por que a NF-e não vai ser transmitida (por exemplo: \"pedido cancelado pelo "
+                           "cliente antes do envio\"); o motivo fica no histórico do pedido.")
 
 
 class _PendingDocumentOutdated(LojasyncError):

@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from lojasync.fiscal.documents import DocumentKind, DocumentLine
-from lojasync.fiscal.errors import CancellationMayBeAtSefaz, DocumentStateRefused
+from lojasync.fiscal.errors import CancellationMayBeAtSefaz, DiscardNeedsReason, DocumentStateRefused
 from lojasync.fiscal.events import (
     InvoiceAuthorised,
     InvoiceCancellationQueued,
@@ -717,11 +717,15 @@ class Invoice(Aggregate):
     def discard(self, order, actor: Who, when: datetime, reason: str | None = None) -> None:
         """Give up a document SEFAZ never authorised (pending or rejected): nothing moved, and its number stays
         unused (the history says so: it is to be inutilizado at SEFAZ). `reason`: why, as the person gave it
-        (kept as the justification a cancellation keeps; SEFAZ never sees it, so no length rule)."""
+        (kept as the justification a cancellation keeps; SEFAZ never sees it, so no length rule, but it must say
+        something: a letter or a digit, not blanks or invisible characters)."""
         self._refuse_unless({InvoiceStatus.PENDING, InvoiceStatus.REJECTED}, "descartar")
+        justification = " ".join(clean_text(reason or "").split())[:255]
+        if not any(c.isalnum() for c in justification):
+            raise DiscardNeedsReason(number=self.number)
         self.status = InvoiceStatus.DISCARDED
         self.cancelled_at = when
-        self.cancel_justification = " ".join(clean_text(reason or "").split())[:255] or None
+        self.cancel_justification = justification
         self._settled(order, NOT_SENT, STUCK)   # what the order was flagged for about it is dealt with
         self._never_issued_after_erasure(order)
         self.record(InvoiceDiscarded(order=order, actor=actor, reason=self.cancel_justification,

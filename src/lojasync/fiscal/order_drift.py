@@ -63,7 +63,8 @@ def flag_unsent_nfe_of_cancelled_order(event: OrderUpdated, uow) -> None:
     invoice = uow.invoices.active_for_order(order.id)
     if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
         order.ask_for_a_person(f"{invoice.about(NOT_SENT)}: o pedido foi cancelado na loja. Resolução: "
-                               f"descarte a NF-e (lojasync invoices cancel {invoice.id}, ou na página da NF-e).")
+                               f"descarte a NF-e (lojasync invoices cancel {invoice.id} --reason MOTIVO, ou na página "
+                               "da NF-e).")
     # A venda simples left pending likewise (it stayed "pendente" in the list, nobody told, until a click on
     # Confirmar was refused).
     for sale in uow.simple_sales.for_order(order.id):
@@ -96,8 +97,9 @@ def flag_unsent_document_of_changed_sale(event: OrderUpdated, uow) -> None:
     # The order's lines as this import left them (in memory: not necessarily written yet when the handlers run).
     if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
         _changed_sale(order, invoice.about(NOT_SENT), same_sale(invoice, order),
-                      f"descarte a NF-e (lojasync invoices cancel {invoice.id}, ou na página da NF-e) e gere outra do "
-                      "pedido como está agora", event.actor, f"{invoice.label} {invoice.status.label}")
+                      f"descarte a NF-e (lojasync invoices cancel {invoice.id} --reason MOTIVO, ou na página da "
+                      "NF-e) e gere outra do pedido como está agora", event.actor,
+                      f"{invoice.label} {invoice.status.label}")
     for sale in sales:
         _changed_sale(order, sale.about_pending, same_sale(sale, order),
                       f"descarte-a (lojasync sales cancel {sale.id}, ou na página da venda) e gere outra do pedido "
@@ -126,8 +128,8 @@ def flag_unsent_document_of_returned_payment(event: PaymentReturnedInStore, uow)
     if invoice is not None and invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.REJECTED):
         order.ask_for_a_person(f"{invoice.payment_returned_unsent_reason(event.words)} "
                                "Resolução: se a venda não vale mais, descarte a NF-e (lojasync invoices cancel "
-                               f"{invoice.id}, ou na página da NF-e); se vale, confira o pagamento antes de "
-                               "transmiti-la.")
+                               f"{invoice.id} --reason MOTIVO, ou na página da NF-e); se vale, confira o pagamento "
+                               "antes de transmiti-la.")
     elif invoice is not None and invoice.status is InvoiceStatus.AWAITING:
         # Sent, its answer not known yet: SEFAZ may authorise it (stock issued, receivables created for money given
         # back; review: nobody was told). Not worded as the NF-e's "aguardando SEFAZ" reasons, which its

@@ -56,7 +56,7 @@ COMMANDS = {
     Action.SEE_INVOICES: "lojasync invoices list",
     Action.SEE_SALES: "lojasync sales list",
     Action.APPROVE_INVOICE: "lojasync invoices approve {invoice_id}",
-    Action.DISCARD_INVOICE: "lojasync invoices cancel {invoice_id}",
+    Action.DISCARD_INVOICE: "lojasync invoices cancel {invoice_id} --reason MOTIVO",
 }
 ERROR_LOG = "lojasync-erros.log"
 

@@ -224,8 +224,8 @@ def _say_approved(app_, invoice: InvoiceView, changed: bool, fmt: OutputFormat) 
                       f"lojasync orders sale {invoice.order_number} (venda simples).", highlight=False)
         raise typer.Exit(1)
     if invoice.status == "rejected":
-        console.print(f"{invoice.rejection_resolution} Para descartar: lojasync invoices cancel {invoice.id}",
-                      highlight=False)
+        console.print(f"{invoice.rejection_resolution} Para descartar: lojasync invoices cancel {invoice.id} "
+                      "--reason MOTIVO", highlight=False)
         for command in terminal_commands([invoice.rejection_resolution]):
             console.print(f"No terminal: {escape(command)}", highlight=False)
         raise typer.Exit(1)
@@ -241,8 +241,9 @@ def _say_approved(app_, invoice: InvoiceView, changed: bool, fmt: OutputFormat) 
 @friendly_errors
 def cancel(
     invoice_id: IdArgument,
-    reason: Annotated[str | None, typer.Option("--reason", metavar="TEXTO",
-                                               help="Justificativa (15 a 255 caracteres).")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", metavar="TEXTO", help=(
+        "Justificativa (15 a 255 caracteres); para descartar uma pendente ou rejeitada, o motivo (obrigatório, sem "
+        "mínimo)."))] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Cancela a NF-e na SEFAZ (devolve o estoque e cancela as contas a receber); uma pendente é descartada."""

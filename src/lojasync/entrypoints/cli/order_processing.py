@@ -333,7 +333,7 @@ def _next_steps(item: BatchItem) -> tuple[str, ...]:
     if code in _OUTDATED and invoice.status in ("pending", "rejected"):
         # Refused because the store changed or cancelled the order since it was generated: discard it (review: the
         # line said "descarte" and printed the approve that had just been refused).
-        discard = f"lojasync invoices cancel {invoice.id} (descarta)"
+        discard = f"lojasync invoices cancel {invoice.id} --reason MOTIVO (descarta)"
         if code == OrderCancelledInStore.code:
             return (discard,)
         return (discard, f"lojasync orders invoice {invoice.order_number} (outra NF-e, do pedido como está agora)")
@@ -354,11 +354,11 @@ def _command_for(invoice: InvoiceView) -> str:
     if invoice.status == "rejected" and invoice.rejection_code in NUMBER_SPENT_AT_SEFAZ:
         # 539/206: SEFAZ holds the number (another key, voided); transmitting it again is refused (review: the run
         # said to).
-        return (f"lojasync invoices cancel {invoice.id} (descarta: o número já está na SEFAZ) e lojasync orders "
-                f"invoice {invoice.order_number} (outra NF-e, com outro número)")
+        return (f"lojasync invoices cancel {invoice.id} --reason MOTIVO (descarta: o número já está na SEFAZ) e "
+                f"lojasync orders invoice {invoice.order_number} (outra NF-e, com outro número)")
     if invoice.status == "rejected":
         return (f"lojasync invoices approve {invoice.id} (corrigido o que a SEFAZ indicou) ou lojasync invoices "
-                f"cancel {invoice.id} (descarta)")
+                f"cancel {invoice.id} --reason MOTIVO (descarta)")
     return f"lojasync invoices approve {invoice.id}"
 
 

@@ -61,7 +61,7 @@ INVALID_INPUT = frozenset({
     "nuvemshop.store_number_ambiguous", "sales.customer_name_too_long", "web.batch_choice_invalid",
     "fiscal.exempt_not_admitted", "fiscal.state_registration_needs_state",
     "sales.invalid_tracking_code", "sales.invalid_tracking_url", "nfe.void_reason", "fiscal.void_range_invalid",
-    "finance.write_off_reason_invalid", "finance.receipt_date_invalid",
+    "finance.write_off_reason_invalid", "finance.receipt_date_invalid", "nfe.discard_reason",
 })
 
 

@@ -176,7 +176,8 @@ def receivables_to_check(app: Container, source_type: str, source_id: int, order
 class Cancellation(ApiInput):
     reason: str = Field(max_length=1000, description=(
         "Justificativa, de 15 a 255 caracteres (a SEFAZ a recebe) para uma NF-e autorizada; para descartar uma "
-        "pendente ou rejeitada, que a SEFAZ nunca autorizou, qualquer motivo (guardado até 255 caracteres)."),
+        "pendente ou rejeitada, que a SEFAZ nunca autorizou, qualquer motivo não vazio (guardado até 255 caracteres, "
+        "no histórico do pedido; vazio, 422 nfe.discard_reason)."),
                         examples=["Pedido cancelado pelo cliente antes do envio."])
 
 

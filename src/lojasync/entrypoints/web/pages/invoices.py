@@ -21,6 +21,7 @@ from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import errors_in, flash, redirect, render
 from lojasync.entrypoints.worker_words import PAGE_NO_WORKER_ALONE, no_worker_words
 from lojasync.finance.views import to_check_of
+from lojasync.fiscal.errors import DiscardNeedsReason
 from lojasync.fiscal.gateway import DUPLICATE_WITH_DIFFERENT_KEY, NUMBER_ALREADY_VOIDED, NUMBER_SPENT_AT_SEFAZ
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.nfe_events import CancellationReasonInvalid
@@ -300,7 +301,7 @@ def invoice_cancel(request: Request, invoice_id: PageId, justificativa: Annotate
                                           justificativa, page_person(request))
     except LojasyncError as exc:
         # Only a justification of the wrong length is the field's fault; SEFAZ's refusal or absence is not.
-        field_error = exc.message if isinstance(exc, CancellationReasonInvalid) else None
+        field_error = exc.message if isinstance(exc, CancellationReasonInvalid | DiscardNeedsReason) else None
         return _invoice_page(request, invoice_id, error_status(exc), cancel_error=exc,
                              justificativa=justificativa, justificativa_error=field_error)
     if changed:
