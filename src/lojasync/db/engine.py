@@ -120,7 +120,19 @@ REDOABLE_OPTION = "lojasync_redoable"
 
 
 def build_session_factory(engine: Engine, writer: bool = True) -> sessionmaker[Session]:
-    bind = engine.execution_options(**{WRITER_OPTION: True}) if writer else engine
+    bind = engine.execution_options(**{WRITER_OPTION: True}) if writer else _one_snapshot(engine)
     factory = sessionmaker(bind=bind, expire_on_commit=False)
     direct_writes.install(factory)
     return factory
+
+
+def _one_snapshot(engine: Engine) -> Engine:
+    """A reader's statements all see the database as it was at its first one. SQLite's deferred BEGIN already does
+    (WAL: the read snapshot lasts until the transaction ends). PostgreSQL's READ COMMITTED takes a new snapshot per
+    statement: a paged list's rows and its total (X-Total-Count, the Financeiro's totals, a stock page's balances)
+    are separate statements, and a product imported between them made them disagree (review). REPEATABLE READ gives
+    the reader one snapshot; a transaction that only reads is never refused for it (serialization failures are for
+    writers), and readers write nothing (they are for pages and listings)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="REPEATABLE READ")
