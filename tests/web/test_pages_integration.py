@@ -157,10 +157,10 @@ def test_sync_now_queues_a_sync_of_that_store(logged_in, app, store_id):
     token = csrf_of(logged_in.get("/integracao").text)
     answer = logged_in.post(f"/integracao/lojas/{STORE}/sincronizar", data={"csrf_token": token})
     assert answer.status_code == 303
-    assert ("sync_soon", (store_id,), {"full": False}) in logged_in.queue.calls
+    assert ("sync_soon", (store_id,), {"full": False, "requested": True}) in logged_in.queue.calls
     assert f"Sincronização da loja {STORE} na fila" in logged_in.get("/integracao").text
     logged_in.post(f"/integracao/lojas/{STORE}/sincronizar", data={"csrf_token": token, "completa": "1"})
-    assert ("sync_soon", (store_id,), {"full": True}) in logged_in.queue.calls
+    assert ("sync_soon", (store_id,), {"full": True, "requested": True}) in logged_in.queue.calls
 
 
 def test_a_disabled_store_is_not_synced_and_says_why(logged_in, app, store_id):
@@ -424,7 +424,8 @@ def test_a_sync_waiting_long_or_running_is_said_so(logged_in, app, store_id):
         uow.commit()
     said = _outcome(logged_in.get("/integracao").text, STORE)
     assert "na fila do worker, ainda não começou: o worker está no ar?" in said
-    assert "a conferência periódica (a cada 10 minutos) a sincroniza" in said
+    assert "Se a loja está ocupada (o worker importando as notificações dela ou enviando atualizações), ela começa " \
+        "assim que a loja se liberar." in said
     with app.uow() as uow:   # an interrupted run, and a worker draining the store's notifications
         uow.stores.get(store_id).run_started_at = asked
         uow.leases.acquire(store_id, "worker-1", asked, datetime.now(timezone.utc) + timedelta(minutes=2))
@@ -462,6 +463,118 @@ def test_a_request_made_while_a_sync_ran_waits_for_the_next_one(app, store_id):
     (state,) = store_states(app.read_uow())
     assert state.sync_requested_at is not None and [(c.count, c.label) for c in state.last_run.counts] == [
         (4, "atualizados")]
+
+
+def _queued_syncs(huey) -> list:
+    """The syncs waiting in the worker's queue, taken out of it (as the consumer takes them)."""
+    taken = []
+    while (task := huey.dequeue()) is not None:
+        taken.append(task)
+    return [task for task in taken if task.name == "sync_store"]
+
+
+def test_a_requested_sync_that_finds_the_store_busy_runs_once_it_is_free(logged_in, app, simulator):
+    """review: Sincronização completa clicked while a drain of a webhook storm (or a push) held the store gave up as
+    busy and was dropped: the page said "na fila", then that the periodic one would do it, and the full sync never
+    ran (the periodic one is incremental). The worker now looks again until the store is free."""
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    view, _ = add_store(app.uow(), app.cipher, simulator.store_id, simulator.access_token, simulator.api_url)
+    store = str(simulator.store_id)
+    logged_in.post(f"/integracao/lojas/{store}/sincronizar",
+                   data={"csrf_token": csrf_of(logged_in.get("/integracao").text), "completa": "1"})
+    with app.uow() as uow:   # another worker drains the store's notifications
+        uow.leases.acquire(view.id, "worker-1", datetime.now(timezone.utc),
+                           datetime.now(timezone.utc) + timedelta(minutes=2))
+        uow.commit()
+    huey = MemoryHuey("test", immediate=False)
+    queue = TaskQueue(app, huey=huey)
+    queue._sync_task(view.id, True, True)   # what the click queued
+    (again,) = _queued_syncs(huey)
+    assert again.args == (view.id, True, True, 1)
+    assert again.eta > datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=5)   # later, not at once
+    with app.read_uow() as uow:
+        assert uow.orders.list() == []
+    assert "Sincronização completa pedida em" in _outcome(logged_in.get("/integracao").text, store)
+
+    huey.execute(again, again.eta)   # still busy: looked at again, later
+    (again,) = _queued_syncs(huey)
+    assert again.args == (view.id, True, True, 2)
+    with app.uow() as uow:   # the drain ends
+        uow.leases.release(view.id, "worker-1")
+        uow.commit()
+    huey.execute(again, again.eta)
+    assert _queued_syncs(huey) == []
+    with app.read_uow() as uow:
+        assert len(uow.orders.list()) > 0
+    (state,) = store_states(app.read_uow())
+    assert state.sync_requested_at is None and state.last_run.full and not state.last_run.failed
+
+
+def test_a_sync_nobody_asked_for_is_left_to_the_next_round_when_the_store_is_busy(app, store_id):
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    with app.uow() as uow:
+        uow.leases.acquire(store_id, "worker-1", datetime.now(timezone.utc),
+                           datetime.now(timezone.utc) + timedelta(minutes=2))
+        uow.commit()
+    huey = MemoryHuey("test", immediate=False)
+    TaskQueue(app, huey=huey)._sync_task(store_id, False)   # housekeeping's, a drain's
+    assert _queued_syncs(huey) == []
+
+
+def test_a_periodic_sync_does_not_answer_a_full_one_asked_for(logged_in, app, store_id):
+    """review: the periodic (incremental) sync that began after a click on Sincronização completa cleared the request,
+    and the page said it answered while the full sync never ran."""
+    from lojasync.nuvemshop.services.outcomes import Outcome
+    from lojasync.nuvemshop.services.sync_runs import record_finished, request_sync
+
+    asked = datetime.now(timezone.utc) - timedelta(minutes=3)
+    request_sync(app.uow(), store_id, asked, full=True)
+    with app.uow() as uow:
+        record_finished(uow.stores.get(store_id), False, 2, {Outcome.UPDATED: 2}, asked + timedelta(seconds=10),
+                        asked + timedelta(seconds=20))
+        uow.commit()
+    (state,) = store_states(app.read_uow())
+    assert state.sync_requested_at is not None and state.full_sync_requested
+    said = _outcome(logged_in.get("/integracao").text, STORE)
+    assert said.startswith("Sincronização completa pedida em ") and "ainda não começou" in said
+    with app.uow() as uow:   # an incremental run under way is not the one asked for
+        uow.stores.get(store_id).run_started_at = datetime.now(timezone.utc)
+        uow.stores.get(store_id).run_since = asked
+        uow.leases.acquire(store_id, "worker-1:sync", datetime.now(timezone.utc),
+                           datetime.now(timezone.utc) + timedelta(minutes=2))
+        uow.commit()
+    assert "começa quando a sincronização em andamento terminar" in _outcome(logged_in.get("/integracao").text, STORE)
+    with app.uow() as uow:
+        store = uow.stores.get(store_id)
+        store.run_started_at = store.run_since = None
+        uow.leases.release(store_id, "worker-1:sync")
+        record_finished(store, True, 2, {Outcome.UNCHANGED: 2}, asked + timedelta(seconds=30),
+                        asked + timedelta(seconds=40))
+        uow.commit()
+    (state,) = store_states(app.read_uow())
+    assert state.sync_requested_at is None and not state.full_sync_requested
+    # An incremental request is answered by any run begun since, the periodic one included.
+    request_sync(app.uow(), store_id, asked + timedelta(minutes=1))
+    with app.uow() as uow:
+        record_finished(uow.stores.get(store_id), False, 0, {}, asked + timedelta(minutes=2),
+                        asked + timedelta(minutes=2, seconds=5))
+        uow.commit()
+    (state,) = store_states(app.read_uow())
+    assert state.sync_requested_at is None
+
+
+def test_a_sync_asked_for_long_ago_that_never_began_says_to_ask_again(logged_in, app, store_id):
+    from lojasync.nuvemshop.services.sync_runs import REQUEST_PATIENCE, request_sync
+
+    request_sync(app.uow(), store_id, datetime.now(timezone.utc) - REQUEST_PATIENCE - timedelta(minutes=1), full=True)
+    said = _outcome(logged_in.get("/integracao").text, STORE)
+    assert "não começou: a loja ficou ocupada por mais de 60 minutos ou o worker não está no ar. Peça de novo." in said
 
 
 def test_a_sync_asked_for_names_its_date_as_a_date_and_the_flash_names_the_box_it_ends_in(logged_in, app, store_id):

@@ -62,6 +62,7 @@ from lojasync.nuvemshop.services.maintenance import (
 from lojasync.nuvemshop.services.outcomes import Outcome
 from lojasync.nuvemshop.services.push_updates import push_store_updates
 from lojasync.nuvemshop.services.store_updates import stores_with_due_updates
+from lojasync.nuvemshop.services.sync_runs import REQUEST_PATIENCE, pending_request
 from lojasync.nuvemshop.services.sync_store import SyncReport, reconcile_while_holding, sync_store
 from lojasync.sales.history import Actor
 from lojasync.shared.errors import Action, LojasyncError
@@ -82,6 +83,9 @@ SEFAZ_DOWN_PAUSE = 300.0
 # The longest wait before looking again at a store another worker holds: a webhook's order still arrives within
 # seconds of the holder letting go.
 BUSY_LOOK_MAX = 10.0
+# The longest wait before a sync a person asked for looks again at a store another worker holds (a drain holds it for
+# as long as webhooks keep coming): about a minute late at most, without a task every few seconds for an hour.
+REQUESTED_SYNC_LOOK_MAX = 60.0
 # What settling an NF-e may meet that needs nothing more from the worker (the order changed in the store: the
 # NF-e SEFAZ never got is pending again and its order already says so).
 SETTLED_ELSEWHERE = (InvoiceNotFound, DocumentStateRefused, SefazNeedsAPerson, OrderCancelledInStore,
@@ -189,8 +193,10 @@ class TaskQueue:
         else:
             self._drain(store_id)
 
-    def sync_soon(self, store_id: int, full: bool = False) -> None:
-        self._sync(store_id, full)
+    def sync_soon(self, store_id: int, full: bool = False, requested: bool = False) -> None:
+        """`requested`: a person asked for it (Sincronizar agora, `sync_runs.request_sync`): found the store busy, it
+        is tried again (`_sync_task`) instead of left to the periodic one."""
+        self._sync(store_id, full, requested)
 
     def push_soon(self, store_id: int) -> None:
         """Write the store's pending updates (stock, NF-e keys) shortly. Called after the commit that queued
@@ -248,18 +254,26 @@ class TaskQueue:
             log.warning("drain follow-up not claimed", extra={"store_id": store_id}, exc_info=True)
             return True
 
-    def _sync_task(self, store_id: int, full: bool = False) -> None:
+    def _sync_task(self, store_id: int, full: bool = False, requested: bool = False, busy_tries: int = 0) -> None:
+        """`busy_tries`: the times in a row a sync a person asked for found the store busy."""
         app = self.container
         external_id = syncable_store(app.read_uow(), store_id)
         if external_id is None:
             return
+        if busy_tries and pending_request(app.read_uow(), store_id, full) is None:
+            return   # a run of its kind begun since the request answered it meanwhile (another click's, the periodic)
         try:
             report = sync_store(app.uow(), app.client_for, app.policy(), external_store_id=external_id, full=full,
                                 overlap_seconds=app.settings.sync_overlap_seconds,
                                 page_size=app.settings.sync_page_size, lease_wait_seconds=0)
         except SyncBusy:
-            # Another worker is on this store (every consumer runs housekeeping): do not hold a
-            # worker thread waiting; the next housekeeping tries again.
+            # Another worker is on this store (every consumer runs housekeeping): do not hold a worker thread
+            # waiting; the next housekeeping tries again. Not a sync a person asked for (review: dropped while a
+            # drain of a webhook storm or a push held the store, the page said "na fila" and then that the periodic
+            # one would do it, and a full one asked for never ran, the periodic one being incremental): looked at
+            # again, less often the longer the store stays busy, until the request is answered or too old.
+            if requested:
+                self._sync_again(store_id, full, busy_tries)
             return
         except LojasyncError as exc:
             extra = {"store_id": store_id, "error_code": exc.code}
@@ -276,6 +290,17 @@ class TaskQueue:
             log.exception("sync failed", extra={"store_id": store_id})  # a bug: the next round tries again
         else:
             _log_synced(store_id, report, full)
+
+    def _sync_again(self, store_id: int, full: bool, busy_tries: int) -> None:
+        asked = pending_request(self.container.read_uow(), store_id, full)
+        if asked is None:
+            return   # answered meanwhile
+        if datetime.now(timezone.utc) - asked >= REQUEST_PATIENCE:
+            # The page says it did not begin and asks for it again (the periodic one answers an incremental request).
+            log.warning("requested sync given up: the store stayed busy", extra={"store_id": store_id, "full": full})
+            return
+        delay = min(REQUESTED_SYNC_LOOK_MAX, BUSY_LOOK_MAX * 2 ** busy_tries)
+        self._sync.schedule((store_id, full, True, busy_tries + 1), delay=delay)
 
     def _once_per_round(self, name: str, seconds: int, job):
         def run_once() -> None:

@@ -30,10 +30,12 @@ stores = Table(
     Column("attention_resolution", Text),
     Column("attention_at", UTCDateTime),
     # The last sync that ended, whoever ran it (the worker, the terminal): when, and how its orders ended or why it
-    # stopped (`services.sync_runs`); and when a person asked for one (Sincronizar agora), until one begun since ends.
+    # stopped (`services.sync_runs`); and when a person asked for one (Sincronizar agora), until one begun since ends,
+    # and for a full one (Sincronização completa), until a full one begun since ends.
     Column("last_run_at", UTCDateTime),
     Column("last_run", JSON),
     Column("sync_requested_at", UTCDateTime),
+    Column("full_sync_requested_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
 )
 

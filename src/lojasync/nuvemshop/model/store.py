@@ -29,6 +29,7 @@ class Store:
     last_run_at: datetime | None = None
     last_run: dict | None = None
     sync_requested_at: datetime | None = None   # Sincronizar agora, until a sync begun since then ends
+    full_sync_requested_at: datetime | None = None   # Sincronização completa, until a full sync begun since then ends
     created_at: datetime | None
 
     def __init__(self, external_id: str, api_url: str, access_token: str, name: str | None = None) -> None:

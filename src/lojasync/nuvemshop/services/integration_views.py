@@ -52,6 +52,8 @@ class StoreState:
     last_run: LastSync | None = None
     sync_requested_at: datetime | None = None
     sync_running: bool = False
+    full_sync_requested: bool = False   # the request waits for a full sync (Sincronização completa)
+    running_full: bool = False          # the run under way reads the whole store (a full one, or the first)
 
     @property
     def pending_events_capped(self) -> bool:
@@ -99,7 +101,8 @@ def _state(uow: ConnectorUnitOfWork, store: Store, now: datetime, failed_events:
         # A store disabled or suspended since the click: the worker skips it, and the box above says why.
         last_run(store), aware(store.sync_requested_at) if state in ("active", "attention") else None,
         # A sync holding the store (a drain or a push holds it too: review, taken for the sync running again).
-        store.run_started_at is not None and syncing(uow.leases.live_holder(store.id, now)))
+        store.run_started_at is not None and syncing(uow.leases.live_holder(store.id, now)),
+        store.full_sync_requested_at is not None, store.run_started_at is not None and store.run_since is None)
 
 
 def retry_failed_updates(uow: ConnectorUnitOfWork, external_store_id: str | None,

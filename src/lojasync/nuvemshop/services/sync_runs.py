@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
@@ -55,13 +55,31 @@ class LastSync:
         return self.error is not None
 
 
-def request_sync(uow: ConnectorUnitOfWork, store_id: int, now: datetime) -> None:
-    """A person asked for a sync (the page queues it): the page says it waits until a sync begun since then ends."""
+# A sync a person asked for that found the store busy (another worker draining its notifications, pushing its
+# updates) is tried again by the worker for this long after the request; past it the page says it did not begin.
+REQUEST_PATIENCE = timedelta(hours=1)
+
+
+def request_sync(uow: ConnectorUnitOfWork, store_id: int, now: datetime, full: bool = False) -> None:
+    """A person asked for a sync (the page queues it): the page says it waits until a sync begun since then ends, a
+    full one for Sincronização completa (the periodic one is incremental: review, it answered a full request)."""
     with uow:
         store = uow.stores.get(store_id)
         if store is not None:
             store.sync_requested_at = now
+            if full:
+                store.full_sync_requested_at = now
             uow.commit()
+
+
+def pending_request(uow: ConnectorUnitOfWork, store_id: int, full: bool) -> datetime | None:
+    """When the request a run of this kind answers was made (a full run answers any; an incremental one, an
+    incremental request only), or None when none waits: the worker's look again at a busy store stops there."""
+    with uow:
+        store = uow.stores.get(store_id)
+        if store is None:
+            return None
+        return aware(store.full_sync_requested_at if full else store.sync_requested_at)
 
 
 def record_finished(store: Store, full: bool, fetched: int, counts: Mapping[Outcome, int], started: datetime,
@@ -101,9 +119,17 @@ def last_run(store: Store) -> LastSync | None:
 
 def _record(store: Store, ended: datetime, started: datetime, run: dict) -> None:
     store.last_run_at, store.last_run = ended, run
-    # A request made after this run began is not answered by it (the sync it queued comes next).
-    if store.sync_requested_at is not None and aware(store.sync_requested_at) <= started:
+    # A request made after this run began is not answered by it (the sync it queued comes next); nor is a full one by
+    # an incremental run (review: the periodic sync that began after Sincronização completa was clicked cleared it,
+    # and the page said it done while the full sync never ran).
+    if run["full"] and _answered(store.full_sync_requested_at, started):
+        store.full_sync_requested_at = None
+    if store.full_sync_requested_at is None and _answered(store.sync_requested_at, started):
         store.sync_requested_at = None
+
+
+def _answered(requested: datetime | None, started: datetime) -> bool:
+    return requested is not None and aware(requested) <= started
 
 
 def _counts(counts: Mapping[Outcome, int]) -> dict[str, int]:

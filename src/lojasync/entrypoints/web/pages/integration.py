@@ -33,7 +33,7 @@ from lojasync.nuvemshop.services.install_store import store_webhooks, webhook_ur
 from lojasync.nuvemshop.services.integration_views import StoreState, retry_failed_updates, store_states
 from lojasync.nuvemshop.services.store_updates import list_store_updates
 from lojasync.nuvemshop.services.stores import add_store, set_store_enabled, store_log
-from lojasync.nuvemshop.services.sync_runs import request_sync
+from lojasync.nuvemshop.services.sync_runs import REQUEST_PATIENCE, request_sync
 from lojasync.sales.history_text import level_label
 from lojasync.settings import DEFAULT_API_URL
 from lojasync.shared.errors import LojasyncError
@@ -63,7 +63,7 @@ def _page(request: Request, status_code: int = 200, **context) -> Response:
     events = list_events(container.read_uow(), failed_only=True, limit=FAILED_EVENTS_SHOWN)
     return render(request, "integration/index.html", {
         "stores": stores, "updates": updates, "events": events, "duration": duration, "now": datetime.now(timezone.utc),
-        "queued_long": QUEUED_LONG.total_seconds(),
+        "queued_long": QUEUED_LONG.total_seconds(), "request_patience": REQUEST_PATIENCE.total_seconds(),
         # Past three intervals without a reconciliation, the page says it is late (storm review: nothing told the
         # operator that it had not run for as long as a webhook storm lasted, or that no worker was up).
         "reconcile_seconds": container.import_settings().reconcile_every.total_seconds(),
@@ -167,8 +167,8 @@ def sync_now(request: Request, external_id: str, completa: Annotated[str, Form()
         flash(request, f"Loja {external_id} não sincronizada: {store.reason} Resolução: {store.resolution}", "warning")
         return redirect(request, "/integracao")
     # Recorded first: the page says it waits from now on, and what it did once the worker's sync ends.
-    request_sync(request.app.state.container.uow(), store.id, datetime.now(timezone.utc))
-    request.app.state.queue.sync_soon(store.id, full=bool(completa))
+    request_sync(request.app.state.container.uow(), store.id, datetime.now(timezone.utc), full=bool(completa))
+    request.app.state.queue.sync_soon(store.id, full=bool(completa), requested=True)
     flash(request, f"Sincronização {'completa ' if completa else ''}da loja {external_id} na fila: os pedidos novos e "
                    "alterados aparecem em Pedidos/Orçamentos em instantes, e o resultado em Resultado da última "
                    "sincronização.", "success")
@@ -201,7 +201,7 @@ def disable(request: Request, external_id: str) -> Response:
 def enable(request: Request, external_id: str) -> Response:
     view = set_store_enabled(request.app.state.container.uow(), external_id, enabled=True)
     request_sync(request.app.state.container.uow(), view.id, datetime.now(timezone.utc))
-    request.app.state.queue.sync_soon(view.id)
+    request.app.state.queue.sync_soon(view.id, requested=True)
     flash(request, f"Loja {external_id} reativada; uma sincronização foi colocada na fila.", "success")
     return redirect(request, "/integracao")
 
