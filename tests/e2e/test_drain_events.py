@@ -578,3 +578,33 @@ def test_a_notification_of_an_order_from_before_the_data_inicial_says_it_was_not
     assert refused.value.resolution == events[old[0]].error and "Reprocessar" not in refused.value.resolution
     assert refused.value.terminal_commands == ("lojasync import-rules set --orders-from AAAA-MM-DD",
                                                "lojasync sync --full")
+
+
+def test_a_reconciliation_run_by_the_drain_is_said_running_on_the_integration_page(app, server, store_id,
+                                                                                    monkeypatch):
+    """review (lease holders): the Integração page says a sync runs only when a sync's lease holds the store (holder
+    ending in ':sync'); the drain's reconciliation is a sync run under the drain's lease, and the page called it
+    interrupted ('continua na próxima') while it ran."""
+    from datetime import datetime, timedelta, timezone
+
+    from lojasync.nuvemshop.services import sync_store as sync_module
+    from lojasync.nuvemshop.services.integration_views import store_states
+
+    sync_module.sync_store(app.uow(), app.client_for, app.policy(), external_store_id=server.store_id)
+    with app.uow() as uow:
+        uow.stores.get(store_id).last_sync_at = datetime.now(timezone.utc) - timedelta(hours=1)
+        uow.commit()
+    seen, push = [], sync_module.push_while_holding
+
+    def looked_at_meanwhile(*args, **kwargs):   # between two pages of the reconciliation, the page is opened
+        seen.extend(state.sync_running for state in store_states(app.read_uow()) if state.id == store_id)
+        return push(*args, **kwargs)
+
+    monkeypatch.setattr(sync_module, "push_while_holding", looked_at_meanwhile)
+    notify(app, server, "order/created", server.simulator.create_order()["id"])
+    drain_store_events(app.uow(), app.client_for, app.policy(), store_id,
+                       reconcile=lambda lease: sync_module.reconcile_while_holding(
+                           app.uow(), app.client_for, app.policy(), store_id, lease, timedelta(minutes=3)))
+    assert seen and all(seen), seen
+    with app.read_uow() as uow:   # the drain over, its lease released
+        assert uow.leases.holder(store_id) is None

@@ -42,7 +42,11 @@ _SYNCING = ":sync"
 
 def sync_holder_name() -> str:
     """`holder_name` of a sync (`syncing` tells it from the others)."""
-    return f"{holder_name()[:100 - len(_SYNCING)]}{_SYNCING}"
+    return _as_sync(holder_name())
+
+
+def _as_sync(holder: str) -> str:
+    return holder if syncing(holder) else f"{holder[:100 - len(_SYNCING)]}{_SYNCING}"
 
 
 def syncing(holder: str | None) -> bool:
@@ -66,6 +70,31 @@ class Lease:
             uow.commit()
             return kept
 
+    @contextmanager
+    def as_sync(self) -> Iterator[None]:
+        """The lease named as a sync's while a sync runs under it (the drain's reconciliation: `sync_store.
+        reconcile_while_holding`), and as before after it (review: the Integração page, which says a sync runs only
+        while a sync's lease holds the store, called that reconciliation interrupted while it ran). Renamed only while
+        this worker still holds it; renaming it back failing leaves it named as the sync's, which `renew` and the
+        release use (`self.holder`)."""
+        mine, as_sync = self.holder, _as_sync(self.holder)
+        if as_sync != mine and self._renamed(mine, as_sync):
+            self.holder = as_sync
+        try:
+            yield
+        finally:
+            if self.holder != mine:
+                with contextlib.suppress(Exception):   # the run's own outcome, or error, is what the caller hears
+                    if self._renamed(self.holder, mine):
+                        self.holder = mine
+
+    def _renamed(self, holder: str, new_name: str) -> bool:
+        with self.uow as uow:
+            renamed = uow.leases.steal(self.store_id, holder, new_name,
+                                       datetime.now(timezone.utc) + timedelta(seconds=self.seconds))
+            uow.commit()
+            return renamed
+
 
 @contextmanager
 def store_lease(uow: ConnectorUnitOfWork, store_id: int, holder: str | None = None, seconds: int = LEASE_SECONDS,
@@ -78,11 +107,12 @@ def store_lease(uow: ConnectorUnitOfWork, store_id: int, holder: str | None = No
             yield None
             return
         time.sleep(0.2)
+    lease = Lease(uow, store_id, holder, seconds)
     try:
-        yield Lease(uow, store_id, holder, seconds)
+        yield lease
     finally:
         with uow:
-            uow.leases.release(store_id, holder)
+            uow.leases.release(store_id, lease.holder)   # named as a sync's meanwhile, maybe (`Lease.as_sync`)
             uow.commit()
 
 

@@ -82,7 +82,8 @@ def reconcile_while_holding(uow: ConnectorUnitOfWork, client_factory: ClientFact
             return None
         if store.last_sync_at is not None and aware(store.last_sync_at) >= clock() - reconcile_every:
             return None
-    return _run(uow, client_factory, policy, store_id, False, overlap_seconds, page_size, None, clock, lease)
+    with lease.as_sync():   # a sync running, as the Integração page tells (the drain's lease is not a sync's)
+        return _run(uow, client_factory, policy, store_id, False, overlap_seconds, page_size, None, clock, lease)
 
 
 def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size, progress, now,
