@@ -66,3 +66,24 @@ def test_asked_again_it_is_served_as_kept_and_cancelled_it_is_drawn_anew(app, co
 def test_a_danfe_of_few_lines_is_drawn_each_time_not_kept(app, company, sefaz, drawings):
     invoice_id = authorised(app, sefaz, 2)
     assert danfe(app, invoice_id) and danfe(app, invoice_id) and drawings == [2, 2]
+
+
+def test_a_danfe_that_cannot_be_kept_is_served_all_the_same(app, company, sefaz, drawings):
+    """review: keeping it failing otherwise than by a write conflict (the disk full, the database read-only for a
+    while) turned the PDF already drawn into the "DANFE indisponível" page."""
+    from lojasync.shared.errors import LojasyncError
+
+    invoice_id = authorised(app, sefaz, KEPT_FROM_LINES)
+
+    class ReadOnlyForAWhile(LojasyncError):
+        code = "database.unavailable"
+        message_template = "banco somente leitura"
+
+    def writer():
+        raise ReadOnlyForAWhile()
+
+    pdf = invoice_danfe(app.read_uow(), writer, invoice_id)
+    assert pdf.startswith(b"%PDF") and drawings == [KEPT_FROM_LINES]
+    again = danfe(app, invoice_id)   # not kept then: drawn again, and kept now
+    assert again.startswith(b"%PDF") and len(drawings) == 2
+    assert danfe(app, invoice_id) == again and len(drawings) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -11,6 +12,8 @@ from lojasync.fiscal.gateway import NUMBER_ALREADY_VOIDED
 from lojasync.fiscal.invoices import InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.shared.errors import Action, LojasyncError, WriteConflict
+
+log = logging.getLogger(__name__)
 
 # From how many product lines a DANFE is kept once drawn. Measured (CPU, brazilfiscalreport 1.3.1): 1 line 0.1 s and
 # 5 kB, 50 lines 0.6 s, 300 lines 3.4 s, 990 lines 10 s. A small one costs less to draw again than to keep: the
@@ -111,4 +114,8 @@ def invoice_danfe(reader: ProcessingUnitOfWork, writer: Callable[[], ProcessingU
                 uow.commit()
         except WriteConflict:
             pass   # the PDF is served all the same; the next request keeps it
+        except LojasyncError:
+            # Any other failure to keep it (the disk full, a database read-only for a while): the PDF drawn is
+            # served all the same, keeping it is a saving (review: it became "DANFE indisponível").
+            log.warning("DANFE drawn and not kept", extra={"invoice_id": invoice_id}, exc_info=True)
     return pdf
