@@ -609,14 +609,17 @@ def show_company(uow: ProcessingUnitOfWork, now: datetime | None = None, *, simu
     """The company as this process would issue for it: `simulated` (it sends to SEFAZ's simulator) and `box` (its
     key) add what they keep from issuing to the problems (`process_problems`)."""
     with uow:
-        company = _company(uow)
+        # Read without a lock: its callers are pages and the terminal's `company show`, on a reader (review: locked,
+        # a reader on PostgreSQL, REPEATABLE READ, waited for the NF-e taking its number and was then refused for the
+        # row changed since its snapshot, the Configurações page failing while NF-e were numbered).
+        company = _company(uow, lock=False)
         view = company_view(company, now or datetime.now(timezone.utc))
         extra = [p for p in process_problems(company, simulated, box) if p not in view.problems]
         return replace(view, problems=[*view.problems, *extra]) if extra else view
 
 
-def _company(uow: ProcessingUnitOfWork) -> Company:
-    company = uow.company.get(for_update=True)
+def _company(uow: ProcessingUnitOfWork, lock: bool = True) -> Company:
+    company = uow.company.get(for_update=lock)
     if company is None:
         raise CompanyMissing()
     return company
