@@ -71,6 +71,11 @@ def per_page(limit: int | None, page: int, as_json: bool) -> int | None:
     return limit or (None if as_json and page == 1 else PAGE_SIZE)
 
 
+def page_total(matched: int, size: int | None) -> int:
+    """How many pages of `size` rows `matched` rows fill (one, the empty list's too; one without a size)."""
+    return max(1, -(-matched // size)) if size else 1
+
+
 def page_caption(page: int, pages: int, again: str = "a mesma busca") -> str | None:
     """Where this page is among the others, and how to get the next; None when there is one page only."""
     if page > pages:

@@ -17,6 +17,7 @@ from lojasync.entrypoints.cli.output import (
     PageOption,
     money_column,
     page_caption,
+    page_total,
     per_page,
     print_json,
     status_key,
@@ -87,7 +88,7 @@ def list_(
     if fmt is OutputFormat.JSON:
         print_json(rows)
         return
-    pages = max(1, -(-found.matched // size)) if size else 1
+    pages = page_total(found.matched, size)
     if not rows and found.matched:
         console.print(page_caption(page, pages), highlight=False)
         return

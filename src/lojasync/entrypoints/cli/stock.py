@@ -18,6 +18,7 @@ from lojasync.entrypoints.cli.output import (
     PageOption,
     SkuArgument,
     page_caption,
+    page_total,
     per_page,
     print_json,
     table_fitting,
@@ -45,7 +46,7 @@ def list_(page: PageOption = 1, limit: LimitOption = None, fmt: FormatOption = O
     if fmt is OutputFormat.JSON:
         print_json(rows)
         return
-    pages = max(1, -(-total // size)) if size else 1
+    pages = page_total(total, size)
     if not rows and total:
         console.print(page_caption(page, pages), highlight=False)
     elif not rows:
