@@ -3,6 +3,8 @@ total, and the discount, freight and other charges say what the buyer paid for."
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from lojasync.fiscal.errors import DocumentNotPossible
@@ -43,3 +45,65 @@ def test_a_discount_beyond_everything_charged_is_still_refused(app, company):  #
     with pytest.raises(DocumentNotPossible) as refused:
         generate_invoice(app.uow(), app.cipher, number)
     assert any("maior que o valor dos produtos" in p for p in refused.value.problems), refused.value.problems
+
+
+# The money of a real Nuvemshop order with a store promotion ("Promoções", 10% off from 1 unit in two categories),
+# as the platform sent it (order 707979677 of store 417567, in a public integration's fixture; amounts kept, the store
+# was Argentine). `discount` already holds the promotion (989,60 = promotional_discount.total_discount_amount, no
+# coupon, no gateway discount), `total` nets it out (9.896,00 - 989,60 + 647,60 = 9.554,00), and each line's `price`
+# is its price before the promotion (3.799,00 - 379,90 = the promotion's final_price 3.419,10).
+PROMOTION = {
+    "subtotal": "9896.00", "discount": "989.60", "discount_coupon": "0.00", "discount_gateway": "0.00",
+    "shipping_cost_customer": "647.60", "total": "9554.00", "coupon": [],
+    "promotional_discount": {
+        "id": 27374689, "store_id": 417567, "order_id": 707979677, "created_at": "2022-09-07T16:58:36-0300",
+        "total_discount_amount": "989.60",
+        "contents": [
+            {"id": 993842616, "discount_script_type": "NAtX%off", "scope_type": "categories",
+             "scope_value_id": 3852205, "scope_value_name": "MUSCULOSAS", "quantity": 1, "original_price": 2450,
+             "final_price": 1169.1, "discount_amount": 129.9, "total_discount_amount": 129.9},
+            {"id": 993843208, "discount_script_type": "NAtX%off", "scope_type": "categories",
+             "scope_value_id": 3852205, "scope_value_name": "MUSCULOSAS", "quantity": 1, "original_price": 2450,
+             "final_price": 1169.1, "discount_amount": 129.9, "total_discount_amount": 129.9},
+            {"id": 993836429, "discount_script_type": "NAtX%off", "scope_type": "categories",
+             "scope_value_id": 3688847, "scope_value_name": "Vestidos", "quantity": 1, "original_price": 6000,
+             "final_price": 3149.1, "discount_amount": 349.9, "total_discount_amount": 349.9},
+            {"id": 993838565, "discount_script_type": "NAtX%off", "scope_type": "categories",
+             "scope_value_id": 3688847, "scope_value_name": "Vestidos", "quantity": 1, "original_price": 4140,
+             "final_price": 3419.1, "discount_amount": 379.9, "total_discount_amount": 379.9},
+        ],
+        "promotions_applied": [
+            {"scope_value_id": 3852205, "discount_script_type": "NAtX%off", "total_discount_amount": 259.8,
+             "scope_value_name": "MUSCULOSAS", "selected_threshold": {"quantity": 1, "discount_decimal_percentage": 0.1}},
+            {"scope_value_id": 3688847, "discount_script_type": "NAtX%off", "total_discount_amount": 729.8,
+             "scope_value_name": "Vestidos", "selected_threshold": {"quantity": 1, "discount_decimal_percentage": 0.1}},
+        ],
+    },
+    "payment_details": {"method": "credit_card", "credit_card_company": None, "installments": "1"},
+    "products": [
+        {"id": 993838565, "product_id": 118357100, "variant_id": "457089268", "name": "VESTIDO FAUNA (CAMEL)",
+         "sku": "1002220-CA", "price": "3799.00", "compare_at_price": "4140.00", "quantity": "1"},
+        {"id": 993842616, "product_id": 129450067, "variant_id": "506707327", "name": "MUSCULOSA BERNARD (Negro, M)",
+         "sku": "1002638-NE-M", "price": "1299.00", "compare_at_price": "2450.00", "quantity": "1"},
+        {"id": 993843208, "product_id": 129450067, "variant_id": "506707338", "name": "MUSCULOSA BERNARD (Rosa, M)",
+         "sku": "1002638-RS-M", "price": "1299.00", "compare_at_price": "2450.00", "quantity": "1"},
+        {"id": 993836429, "product_id": 129841033, "variant_id": "508538870", "name": "VESTIDO PEAK (FUCSIA)",
+         "sku": "1002646-FU", "price": "3499.00", "compare_at_price": "6000.00", "quantity": "1"},
+    ],
+}
+
+
+def test_a_store_promotion_is_read_once_from_the_discount_and_vnf_is_the_total(app, company, sefaz):  # noqa: F811
+    """Nuvemshop's promotions (Promoções: "leve X pague Y", "% off a partir de N unidades") reach the order in
+    `promotional_discount`, and the platform already counts them in `discount`; the lines keep their price before the
+    promotion. Read from `discount` alone they are taken off once: vProd is the lines at their price, vDesc the store's
+    discount, vNF the store's total. Taking `total_discount_amount` off as well would count the promotion twice."""
+    _, proc = issued(app, sefaz, id=2600000104, **PROMOTION)
+    totals = [one(proc, f"//n:ICMSTot/n:{tag}") for tag in ("vProd", "vDesc", "vFrete", "vOutro", "vNF")]
+    assert totals == ["9896.00", "989.60", "647.60", "0.00", "9554.00"]
+    prices = {e.findtext("n:cProd", namespaces=NS): e.findtext("n:vUnCom", namespaces=NS)
+              for e in proc.xpath("//n:det/n:prod", namespaces=NS)}
+    assert {code: Decimal(price) for code, price in prices.items()} == {
+        "1002220-CA": Decimal("3799"), "1002638-NE-M": Decimal("1299"), "1002638-RS-M": Decimal("1299"),
+        "1002646-FU": Decimal("3499")}
+    assert [e.text for e in proc.xpath("//n:detPag/n:vPag", namespaces=NS)] == ["9554.00"]
