@@ -711,6 +711,30 @@ def test_the_stock_list_comes_in_pages(lojasync, order_number):
     assert lojasync("stock", "list", "--limit", "1", "--page", "3") == "Não há página 3: são 2."
 
 
+def test_a_products_movements_come_in_pages(lojasync, order_number):
+    """Carried gap: `stock movements` printed a product's whole ledger (a product sold all year had 30,000 movements),
+    with no --page or --limit as the other lists and the product's page have. Oldest first, as before; the balance of
+    each row is the ledger's up to it, whichever page it is on."""
+    lojasync("stock", "count", "CAM-ALG-P", "--quantity", "7")
+    lojasync("stock", "adjust", "CAM-ALG-P", "--quantity", "2")
+    lojasync("stock", "adjust", "CAM-ALG-P", "--quantity", "-3")
+    whole = json.loads(lojasync("stock", "movements", "CAM-ALG-P", "--format", "json"))
+    assert [(m["quantity"], m["balance"]) for m in whole] == [(7, 7), (2, 9), (-3, 6)]   # scripts get every one
+    paged = json.loads(lojasync("stock", "movements", "CAM-ALG-P", "--format", "json", "--limit", "2", "--page", "2"))
+    assert paged == whole[2:]   # the same rows, the running balance counted from the first movement
+    assert json.loads(lojasync("stock", "movements", "CAM-ALG-P", "--format", "json", "--limit", "2")) == whole[:2]
+    first = lojasync("stock", "movements", "CAM-ALG-P", "--limit", "2")
+    assert "│ +7 │ 7 │" in first and "│ +2 │ 9 │" in first and "│ -3 │" not in first
+    assert "Página 1 de 2. Próxima: a mesma lista com --page 2." in first
+    second = lojasync("stock", "movements", "CAM-ALG-P", "--limit", "2", "--page", "2")
+    assert "│ -3 │ 6 │" in second and "│ +7 │" not in second
+    assert "Página 2 de 2." in second and "Próxima" not in second
+    assert lojasync("stock", "movements", "CAM-ALG-P", "--limit", "2", "--page", "3") == "Não há página 3: são 2."
+    assert "Página" not in lojasync("stock", "movements", "CAM-ALG-P")   # one page of 50: nothing to say
+    assert lojasync("stock", "movements", "CAN-CER", "--page", "2") == (
+        "O produto CAN-CER ainda não teve movimentações.")
+
+
 def test_an_order_in_another_currency_is_shown_in_it_and_gets_no_sale(lojasync, app):
     store = make_store(app)
     number = import_order(app.uow(), store, order_payload(id=1900000091, currency="USD"), ImportPolicy()).order_number

@@ -228,9 +228,19 @@ class StockMovementRepository:
         return list(self.session.scalars(_movements_of_source(), {"source_type": source_type,
                                                                   "source_id": source_id}))
 
-    def for_product(self, product_id: int) -> list[StockMovement]:
-        query = select(StockMovement).where(StockMovement.product_id == product_id).order_by(StockMovement.id)
+    def for_product(self, product_id: int, limit: int | None = None, offset: int = 0) -> list[StockMovement]:
+        query = (select(StockMovement).where(StockMovement.product_id == product_id).order_by(StockMovement.id)
+                 .limit(limit).offset(offset or None))
         return list(self.session.scalars(query))
+
+    def count_for_product(self, product_id: int) -> int:
+        query = select(func.count()).select_from(movement_table).where(movement_table.c.product_id == product_id)
+        return self.session.scalar(query) or 0
+
+    def balance_before(self, product_id: int, movement_id: int) -> int:
+        query = select(func.coalesce(func.sum(movement_table.c.quantity), 0)).where(
+            movement_table.c.product_id == product_id, movement_table.c.id < movement_id)
+        return int(self.session.scalar(query) or 0)
 
 
 def _column_by_id(session: Session, column, ids: Iterable[int]) -> dict[int, int]:

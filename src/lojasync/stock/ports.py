@@ -54,7 +54,13 @@ class StockMovementRepository(Protocol):
 
     def for_source(self, source_type: str, source_id: str) -> list[StockMovement]: ...
 
-    def for_product(self, product_id: int) -> list[StockMovement]: ...
+    def for_product(self, product_id: int, limit: int | None = None, offset: int = 0) -> list[StockMovement]:
+        """The product's movements in the order they were written (by id): `limit` of them from `offset`, or all."""
+
+    def count_for_product(self, product_id: int) -> int: ...
+
+    def balance_before(self, product_id: int, movement_id: int) -> int:
+        """The sum of the product's movements written before this one: the balance a page of its ledger starts from."""
 
 
 class StockUnitOfWork(Protocol):

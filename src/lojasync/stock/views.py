@@ -7,6 +7,7 @@ import re
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.search_text import fold
 from lojasync.shared.text import clean_text
+from lojasync.stock.ledger import StockMovement
 from lojasync.stock.ports import StockUnitOfWork
 from lojasync.stock.products import Product
 
@@ -120,15 +121,32 @@ def fiscal_fields(product: Product) -> dict:
 
 def stock_movements(uow: StockUnitOfWork, sku: str) -> list[dict]:
     """The ledger of one product, oldest first: each movement with the document that caused it."""
+    return counted_stock_movements(uow, sku, None, 0)[0]
+
+
+def counted_stock_movements(uow: StockUnitOfWork, sku: str, limit: int | None, offset: int) -> tuple[list[dict], int]:
+    """`limit` movements of one product from `offset` (oldest first; without `limit`, all of them from `offset`),
+    each with the balance of the whole ledger up to it, and how many the product has (one transaction): a page
+    of `stock movements` reads its rows only, not a ledger of a year's sales."""
     with uow:
         product = product_by_sku(uow, sku)
-        return _ledger(uow, product.id)
+        movements = uow.stock_movements.for_product(product.id, limit, offset)
+        total = (len(movements) if limit is None and not offset
+                 else uow.stock_movements.count_for_product(product.id))
+        # A later page's balance starts from the movements before it (summed in the database).
+        start = uow.stock_movements.balance_before(product.id, movements[0].id) if movements and offset else 0
+        return _ledger_rows(movements, start), total
 
 
 def _ledger(uow: StockUnitOfWork, product_id: int) -> list[dict]:
     """The product's movements, oldest first, each with the running balance and the document that caused it."""
-    balance, rows = 0, []
-    for movement in uow.stock_movements.for_product(product_id):
+    return _ledger_rows(uow.stock_movements.for_product(product_id), 0)
+
+
+def _ledger_rows(movements: list[StockMovement], balance: int) -> list[dict]:
+    """These movements (in order) as rows, each with the running balance from `balance`."""
+    rows = []
+    for movement in movements:
         balance += movement.quantity
         rows.append({"id": movement.id, "at": movement.created_at, "quantity": movement.quantity,
                      "balance": balance, "reason": movement.reason, "source_type": movement.source_type,

@@ -29,7 +29,7 @@ from lojasync.fiscal.services.views import document_orders, invoice_numbers
 from lojasync.shared.shell_words import command_with
 from lojasync.stock.adjustments import adjust_stock
 from lojasync.stock.counts import count_stock
-from lojasync.stock.views import counted_stock_levels, stock_movements
+from lojasync.stock.views import counted_stock_levels, counted_stock_movements
 
 app = typer.Typer(help="Estoque.", no_args_is_help=True)
 
@@ -134,20 +134,31 @@ def adjust(
 
 @app.command("movements")
 @friendly_errors
-def movements(sku: SkuArgument, fmt: FormatOption = OutputFormat.TABLE) -> None:
-    """As movimentações de um produto, da mais antiga para a mais nova, com o saldo."""
+def movements(sku: SkuArgument, page: PageOption = 1, limit: LimitOption = None,
+              fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """As movimentações de um produto, da mais antiga para a mais nova, com o saldo, em páginas."""
     app_ = container()
-    rows = stock_movements(app_.read_uow(), sku)
+    # Pages for people, as `stock list` and the product's page (a product sold all year had 30,000 movements, all
+    # printed); the balance of each row is the whole ledger's up to it, whatever the page.
+    size = per_page(limit, page, fmt is OutputFormat.JSON)
+    rows, total = counted_stock_movements(app_.read_uow(), sku, size, (page - 1) * size if size else 0)
     # The order behind each document's movement: which sale took the units (review: only the document was named).
     orders = document_orders(app_.read_uow(), [(r["source_type"], r["source_id"]) for r in rows])
     rows = [{**r, "order_number": orders.get((r["source_type"], r["source_id"]))} for r in rows]
     if fmt is OutputFormat.JSON:
         print_json(rows)
+        return
+    pages = page_total(total, size)
+    if not rows and total:
+        console.print(page_caption(page, pages), highlight=False)
     elif not rows:
         console.print(f"O produto {escape(sku)} ainda não teve movimentações.", highlight=False)
     else:
         numbers = invoice_numbers(app_.read_uow(), [(r["source_type"], r["source_id"]) for r in rows])
         print_movements(sku, rows, numbers)
+        caption = page_caption(page, pages, "a mesma lista")
+        if caption:
+            console.print(caption, style="dim", highlight=False)
 
 
 def print_movements(sku: str, rows: list[dict], numbers: dict[str, int]) -> None:
