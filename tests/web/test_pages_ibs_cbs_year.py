@@ -47,6 +47,20 @@ def test_in_2027_the_page_says_the_rates_are_2026s_and_confirming_them_silences_
     assert show_company(app.uow(), NEW_YEAR).ibs_cbs_rates_year == 2027
 
 
+def test_configuracoes_says_the_notice_once_beside_the_button_that_confirms_the_rates(app, web, clock):
+    """Carried gap: Configurações said it three times (the banner, the company's "Atenção" and the Tributos notes),
+    one long paragraph after another. Once there, in Tributos, above the button that confirms the rates; every other
+    page keeps the banner."""
+    registered(app)
+    client = logged_in_on(web, app, clock, NEW_YEAR)
+    page = client.get("/configuracoes").text
+    assert text_of(page).count(WARNING) == 1, text_of(page)
+    taxes = page[page.index('id="tributos"'):]
+    taxes = taxes[:taxes.index("</section>")]
+    assert WARNING in text_of(taxes) and "Confirmar as alíquotas de IBS/CBS atuais para 2027" in text_of(taxes)
+    assert text_of(client.get("/pedidos").text).count(WARNING) == 1   # the banner, elsewhere
+
+
 def test_in_2026_nothing_is_said_nor_offered(app, web, clock):
     registered(app, crt=3)
     client = logged_in_on(web, app, clock, datetime(2026, 12, 20, 12, 0, tzinfo=timezone.utc))

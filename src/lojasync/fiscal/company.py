@@ -227,7 +227,13 @@ CONFIRM_IBS_CBS = ("lojasync company taxes --confirm-ibs-cbs (ou, para mudá-las
                    "ALÍQUOTA --ibs-municipal-rate ALÍQUOTA)")
 
 
-def ibs_cbs_year_notice(company: Company, moment: datetime) -> Gap | None:
+class IbsCbsYearNotice(Gap):
+    """The notice of IBS/CBS rates of an earlier year, known by its type wherever it is listed (the company's
+    warnings, the taxes' notes, the banner of every page): Configurações says it once, beside the button that
+    confirms the rates."""
+
+
+def ibs_cbs_year_notice(company: Company, moment: datetime) -> IbsCbsYearNotice | None:
     """What to say of an NF-e dated `moment` (its dhEmi; or now, for what the next one would carry) when the IBS/CBS
     rates are of an earlier year; None when they are of that year. Never a refusal: invoicing must not stop on 1
     January for rates nobody has confirmed yet (and that may be right). In the year a Simples Nacional company may be
@@ -250,7 +256,7 @@ def ibs_cbs_year_notice(company: Company, moment: datetime) -> Gap | None:
                   "do Simples Nacional (rejeição 1115, IBS/CBS não informado): para incluí-lo, marque \"Incluir o "
                   "grupo IBS/CBS nas NF-e do Simples Nacional\" em Configurações → Tributos, com as alíquotas do ano")
         terminal = f"{CONFIRM_IBS_CBS}; para incluir o grupo: lojasync company taxes --ibs-cbs-simples"
-    return Gap(words, terminal)
+    return IbsCbsYearNotice(words, terminal)
 
 
 def _percent(rate: Decimal) -> str:

@@ -6,6 +6,7 @@ settings_users.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -14,6 +15,7 @@ from fastapi.responses import Response
 from lojasync.accounts.services.users import list_users
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.web.auth import csrf_protect, now, page_user
+from lojasync.entrypoints.web.company_notices import company_notices
 from lojasync.entrypoints.web.company_notices import forget as forget_company_notices
 from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.carriers_view import carriers_context
@@ -21,7 +23,7 @@ from lojasync.entrypoints.web.pages.import_rules_view import import_rules_contex
 from lojasync.entrypoints.web.pages.inputs import whole_number
 from lojasync.entrypoints.web.pages.stock import ORIGINS
 from lojasync.entrypoints.web.templating import flash, redirect, render
-from lojasync.fiscal.company import REGIME_NORMAL, SIMPLES_NACIONAL
+from lojasync.fiscal.company import REGIME_NORMAL, SIMPLES_NACIONAL, IbsCbsYearNotice
 from lojasync.fiscal.municipalities import UF_CODES
 from lojasync.fiscal.services.company import (
     CompanyDataInvalid,
@@ -83,6 +85,11 @@ def settings_view(request: Request, status_code: int = 200, **context) -> Respon
     fields = company_fields(container.read_uow()) or {}
     values = context.pop("values", None) or _shown(fields)
     taxes = show_company_taxes(container.read_uow(), now(request)) if company is not None else None
+    # IBS/CBS rates of an earlier year are said once here, in Tributos, beside the button that confirms them: the
+    # banner and the company's warnings said the same paragraph twice more (every other page keeps the banner).
+    notices = [(text, then) for text, then in company_notices(request) if not isinstance(text, IbsCbsYearNotice)]
+    if company is not None:
+        company = replace(company, warnings=[w for w in company.warnings if not isinstance(w, IbsCbsYearNotice)])
     taxes_typed = context.pop("taxes_typed", None) or (_taxes_shown(taxes) if taxes else {})
     # A refused carrier form brings what was typed in `context`, which wins over the carrier kept.
     carriers = carriers_context(container, request.query_params.get("transportadora"))
@@ -93,7 +100,7 @@ def settings_view(request: Request, status_code: int = 200, **context) -> Respon
         "ufs": [("", "—")] + [(uf, uf) for uf in sorted(UF_CODES)], "environments": ENVIRONMENTS,
         **import_rules_context(container), "import_typed": {}, "sefaz": settings.sefaz, **carriers,
         "users": list_users(container.accounts_uow(), now(request), settings.session_idle_timeout),
-        "errors": {}, **context}, status_code=status_code)
+        "company_notices": notices, "errors": {}, **context}, status_code=status_code)
 
 
 def _shown(fields: dict) -> dict[str, object]:
