@@ -223,6 +223,39 @@ def test_the_movements_name_their_order_and_come_a_page_at_a_time(logged_in, app
     assert "Não há página 9" in logged_in.get("/estoque/CAN-CER", params={"pagina": "9"}).text
 
 
+def test_the_product_page_reads_only_the_movements_it_shows_with_the_whole_ledgers_balances(logged_in, app, sale_id,
+                                                                                          monkeypatch):
+    """Carried gap: the page loaded a product's whole ledger (a year's sales: 30,000 movements) to show 100 of them.
+    Each page now reads its own rows, newest first, and each row's balance is still the whole ledger's up to it."""
+    from sqlalchemy import event
+
+    from lojasync.entrypoints.web.pages import stock as stock_pages
+    from lojasync.stock.adjustments import adjust_stock
+    from lojasync.stock.counts import count_stock
+    from lojasync.stock.ledger import StockMovement
+
+    monkeypatch.setattr(stock_pages, "MOVEMENTS_PER_PAGE", 4)
+    count_stock(app.uow(), "CAN-CER", 10)
+    for quantity in (5, -3, 7, -2, 4, -1, 6):
+        adjust_stock(app.uow(), "CAN-CER", quantity)
+    whole = [(m["quantity"], m["balance"]) for m in reversed(product_detail(app.uow(), "CAN-CER")["movements"])]
+    assert len(whole) == 9 and whole[0][1] == 26   # the sale, the count and the seven entradas and saídas
+
+    loaded: list[int] = []
+    listener = lambda target, context: loaded.append(target.id)   # noqa: E731
+    event.listen(StockMovement, "load", listener)
+    try:
+        pages = {n: logged_in.get("/estoque/CAN-CER", params={"pagina": str(n)}).text for n in (1, 2, 3)}
+    finally:
+        event.remove(StockMovement, "load", listener)
+    assert len(loaded) == 9   # 4 + 4 + 1: each page its own rows, not the ledger three times (27)
+    shown = {n: [(int(q.replace("+", "")), int(b)) for q, b in
+                 re.findall(r'<td class="num">([-+]?\d+)</td>\s*<td class="num">(-?\d+)</td>', page)]
+             for n, page in pages.items()}
+    assert shown == {1: whole[:4], 2: whole[4:8], 3: whole[8:]}
+    assert "9 movimentações, página 2 de 3" in pages[2] and 'id="saldo">26<' in pages[3]
+
+
 def test_a_count_that_is_not_a_quantity_is_refused_next_to_the_form(logged_in, app, sale_id):
     token = csrf_of(logged_in.get("/estoque/CAN-CER").text)
     for typed in ("-3", "dois", ""):

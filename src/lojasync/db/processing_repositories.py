@@ -228,8 +228,10 @@ class StockMovementRepository:
         return list(self.session.scalars(_movements_of_source(), {"source_type": source_type,
                                                                   "source_id": source_id}))
 
-    def for_product(self, product_id: int, limit: int | None = None, offset: int = 0) -> list[StockMovement]:
-        query = (select(StockMovement).where(StockMovement.product_id == product_id).order_by(StockMovement.id)
+    def for_product(self, product_id: int, limit: int | None = None, offset: int = 0,
+                    newest_first: bool = False) -> list[StockMovement]:
+        order = StockMovement.id.desc() if newest_first else StockMovement.id
+        query = (select(StockMovement).where(StockMovement.product_id == product_id).order_by(order)
                  .limit(limit).offset(offset or None))
         return list(self.session.scalars(query))
 

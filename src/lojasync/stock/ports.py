@@ -54,8 +54,10 @@ class StockMovementRepository(Protocol):
 
     def for_source(self, source_type: str, source_id: str) -> list[StockMovement]: ...
 
-    def for_product(self, product_id: int, limit: int | None = None, offset: int = 0) -> list[StockMovement]:
-        """The product's movements in the order they were written (by id): `limit` of them from `offset`, or all."""
+    def for_product(self, product_id: int, limit: int | None = None, offset: int = 0,
+                    newest_first: bool = False) -> list[StockMovement]:
+        """The product's movements in the order they were written (by id), or newest first: `limit` of them from
+        `offset`, or all."""
 
     def count_for_product(self, product_id: int) -> int: ...
 

@@ -16,7 +16,7 @@ from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.inputs import whole_number
 from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
-from lojasync.entrypoints.web.pages.paging import page_of
+from lojasync.entrypoints.web.pages.paging import counted_page, page_count, page_number, page_of
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.services.company import CompanyMissing, show_company
@@ -70,9 +70,13 @@ MOVEMENTS_PER_PAGE = 100
 def _product_page(request: Request, sku: str, status_code: int = 200, page: str | None = None,
                   **context) -> Response:
     container = request.app.state.container
-    product = product_detail(container.read_uow(), sku)
-    shown = page_of(request, list(reversed(product["movements"])), page, MOVEMENTS_PER_PAGE,
-                    path=_product_url(product["reference"]), params={})
+    number = page_number(page)
+    # Only the page shown is read, newest first, each row with the whole ledger's balance up to it.
+    product = product_detail(container.read_uow(), sku, MOVEMENTS_PER_PAGE, (number - 1) * MOVEMENTS_PER_PAGE,
+                             newest_first=True)
+    total = product["movement_count"]
+    shown = counted_page(request, product["movements"], number, page_count(total, MOVEMENTS_PER_PAGE), total,
+                         path=_product_url(product["reference"]), params={})
     sources = [(m["source_type"], m["source_id"]) for m in shown.items]
     numbers = invoice_numbers(container.read_uow(), sources)
     orders = document_orders(container.read_uow(), sources)
