@@ -262,6 +262,21 @@ def test_the_tax_settings_are_shown_and_changed_through_their_form(logged_in, ap
     assert taxes.destination_icms_rates == {"RJ": Decimal("20")} and taxes.ibs_cbs_for_simples
 
 
+def test_the_default_rates_warning_is_said_once_in_tributos(logged_in, app):
+    """Carried gap: a regime normal company with lojasync's default rates read the same warning twice on
+    Configurações, in the 'Emissão de NF-e' warnings and in the Tributos notes. Once, in Tributos, beside the rates
+    it asks for; `company show` and `company taxes` keep saying it (their tests)."""
+    set_company(app.uow(), CompanyData(legal_name="Loja Exemplo Ltda", cnpj=CNPJ, ie="110042490114", crt=3,
+                                       street="Rua A", number="10", district="Centro", city="São Paulo", uf="SP",
+                                       zipcode="01001000"))
+    warned = "alíquota(s) padrão do lojasync, nunca informada(s): ICMS 18%, PIS 0,65%, COFINS 3,00%"
+    page = logged_in.get("/configuracoes").text
+    assert text_of(page).count(warned) == 1, text_of(page)
+    taxes = page[page.index('id="tributos"'):]
+    assert warned in text_of(taxes[:taxes.index("</section>")])
+    assert any(warned in w for w in show_company(app.uow()).warnings)   # the terminal's and the API's, unchanged
+
+
 def test_bad_tax_settings_are_refused_with_every_problem_and_what_was_typed_kept(logged_in, app):
     from decimal import Decimal
 

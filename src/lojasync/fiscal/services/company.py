@@ -643,6 +643,17 @@ DEFAULT_RATES_WARNING = ("regime normal com alíquota(s) padrão do lojasync, nu
                          "taxes)")
 
 
+class DefaultRatesWarning(Gap):
+    """The warning of CRT 3 rates never set, known by its type wherever it is listed (the company's warnings, the
+    taxes' notes): Configurações says it once, in Tributos, beside the rates it asks for."""
+
+
+def default_rates_warning(company: Company) -> DefaultRatesWarning | None:
+    """What to say when a regime normal company's NF-e carry lojasync's default rates; None when it set them all."""
+    unset = default_rates_in_use(company)
+    return DefaultRatesWarning(DEFAULT_RATES_WARNING.format(rates=", ".join(unset))) if unset else None
+
+
 def default_rates_in_use(company: Company) -> list[str]:
     """The CRT 3 rates the company never set, each as the NF-e takes it by default ("ICMS 18%")."""
     if company.crt != REGIME_NORMAL:
@@ -698,9 +709,8 @@ def company_view(company: Company, now: datetime) -> CompanyView:
                         "ACs que acompanham o lojasync levam a uma raiz ICP-Brasil), e a SEFAZ só aceita A1 "
                         "ICP-Brasil: se ele é de uma certificadora credenciada, exporte o .pfx com a cadeia completa e "
                         "instale-o de novo; se não, instale o e-CNPJ da empresa")
-    unset = default_rates_in_use(company)
-    if unset:
-        warnings.append(DEFAULT_RATES_WARNING.format(rates=", ".join(unset)))
+    if defaults := default_rates_warning(company):
+        warnings.append(defaults)
     if stale := ibs_cbs_year_notice(company, now):
         warnings.append(stale)
     address = ", ".join(p for p in (company.street, company.number, company.complement, company.district) if p)

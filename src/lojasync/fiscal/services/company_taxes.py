@@ -16,10 +16,9 @@ from lojasync.fiscal.company import REGIME_NORMAL, ibs_cbs_year_notice, writes_i
 from lojasync.fiscal.local_time import issuer_time
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.services.company import (
-    DEFAULT_RATES_WARNING,
     CompanyDataInvalid,
     CompanyMissing,
-    default_rates_in_use,
+    default_rates_warning,
 )
 from lojasync.fiscal.services.invoice_draft import taxes_of
 from lojasync.fiscal.tax_rules import ibs_cbs_code_problems
@@ -189,9 +188,8 @@ def taxes_view(company, now: datetime) -> TaxesView:
         if not settings.destination_icms_rates:
             notes.append("nenhuma alíquota interna de UF de destino: vendas a consumidor com entrega em outra UF não "
                          "geram NF-e até que a UF seja informada (--difal UF=ALÍQUOTA)")
-        unset = default_rates_in_use(company)
-        if unset:
-            notes.append(DEFAULT_RATES_WARNING.format(rates=", ".join(unset)))
+        if defaults := default_rates_warning(company):
+            notes.append(defaults)
     else:
         notes.append("Simples Nacional: ICMS, PIS e COFINS são recolhidos no DAS (CSOSN 102); essas alíquotas e as "
                      "da UF de destino não entram na NF-e")

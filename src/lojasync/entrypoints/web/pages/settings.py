@@ -28,6 +28,7 @@ from lojasync.fiscal.municipalities import UF_CODES
 from lojasync.fiscal.services.company import (
     CompanyDataInvalid,
     CompanyMissing,
+    DefaultRatesWarning,
     install_certificate,
     install_test_certificate,
     show_company,
@@ -86,10 +87,12 @@ def settings_view(request: Request, status_code: int = 200, **context) -> Respon
     values = context.pop("values", None) or _shown(fields)
     taxes = show_company_taxes(container.read_uow(), now(request)) if company is not None else None
     # IBS/CBS rates of an earlier year are said once here, in Tributos, beside the button that confirms them: the
-    # banner and the company's warnings said the same paragraph twice more (every other page keeps the banner).
+    # banner and the company's warnings said the same paragraph twice more (every other page keeps the banner). So
+    # are lojasync's default rates of a regime normal company, beside the rates they stand for.
     notices = [(text, then) for text, then in company_notices(request) if not isinstance(text, IbsCbsYearNotice)]
     if company is not None:
-        company = replace(company, warnings=[w for w in company.warnings if not isinstance(w, IbsCbsYearNotice)])
+        company = replace(company, warnings=[w for w in company.warnings
+                                             if not isinstance(w, (IbsCbsYearNotice, DefaultRatesWarning))])
     taxes_typed = context.pop("taxes_typed", None) or (_taxes_shown(taxes) if taxes else {})
     # A refused carrier form brings what was typed in `context`, which wins over the carrier kept.
     carriers = carriers_context(container, request.query_params.get("transportadora"))
