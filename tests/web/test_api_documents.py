@@ -617,6 +617,33 @@ def test_the_stock_goes_page_by_page_by_sku_as_the_other_lists(app, api):
     assert (limit["schema"]["anyOf"][0]["minimum"], limit["schema"]["anyOf"][0]["maximum"]) == (1, 1000)
 
 
+def test_a_products_movements_go_page_by_page_with_the_whole_ledgers_balances(app, api):
+    """GET /stock/movements answered a product's whole ledger at once (a year's sales: 30,000 movements), with no
+    limit/offset as GET /stock and `stock movements --limit --page` have: now it pages, oldest first, each row's
+    balance the whole ledger's up to it, with X-Total-Count; without limit, every movement, as before."""
+    from lojasync.stock.adjustments import adjust_stock
+    from lojasync.stock.counts import count_stock
+
+    imported(app, 2300000096)
+    count_stock(app.uow(), "CAN-CER", 10)
+    for quantity in (5, -3, 7, -2):
+        adjust_stock(app.uow(), "CAN-CER", quantity)
+    everything = api.get("/api/v1/stock/movements", params={"sku": "CAN-CER"})
+    assert everything.status_code == 200 and everything.headers["x-total-count"] == "5"
+    assert [(m["quantity"], m["balance"]) for m in everything.json()] == [(10, 10), (5, 15), (-3, 12), (7, 19),
+                                                                          (-2, 17)]
+    pages = [api.get("/api/v1/stock/movements", params={"sku": "CAN-CER", "limit": 2, "offset": offset})
+             for offset in (0, 2, 4, 6)]
+    assert [len(p.json()) for p in pages] == [2, 2, 1, 0]
+    assert {p.headers["x-total-count"] for p in pages} == {"5"}
+    assert [row for p in pages for row in p.json()] == everything.json()   # the same rows and balances, in order
+    assert api.get("/api/v1/stock/movements", params={"sku": "CAN-CER", "offset": 3}).json() == everything.json()[3:]
+    for query in ("limit=0", "limit=1001", "offset=-1", "limit=1.0"):
+        assert api.get(f"/api/v1/stock/movements?sku=CAN-CER&{query}").status_code == 422, query
+    documented = api.get("/api/v1/openapi.json").json()["paths"]["/api/v1/stock/movements"]["get"]
+    assert "X-Total-Count" in documented["responses"]["200"]["headers"]
+
+
 def test_the_number_of_a_discarded_nfe_is_voided_through_the_api_once(app, api, simulator):
     invoice = api.post(f"/api/v1/orders/{imported(app, 2100000031)}/nfe").json()
     assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel", json={"reason": REASON}).status_code == 200

@@ -22,7 +22,7 @@ from lojasync.shared.numbers import LARGEST_ID
 from lojasync.stock.adjustments import MAX_REASON, adjust_stock
 from lojasync.stock.counts import MAX_COUNT, count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
-from lojasync.stock.views import counted_stock_levels, stock_movements
+from lojasync.stock.views import counted_stock_levels, counted_stock_movements
 
 router = api_router("/stock", "Estoque")
 
@@ -81,11 +81,22 @@ def levels(response: Response,
 
 
 @router.get("/movements", response_model=list[MovementOut],
-            summary="As movimentações de um produto, da mais antiga para a mais nova, com o saldo")
-def movements(sku: Annotated[str, Query(min_length=1, max_length=100,
+            summary="As movimentações de um produto, da mais antiga para a mais nova, com o saldo",
+            responses=WITH_TOTAL)
+def movements(response: Response,
+              sku: Annotated[str, Query(min_length=1, max_length=100,
                                         description="SKU do produto (id:N sem SKU: veja `reference`).")],
+              limit: Annotated[WholeNumber | None, Query(ge=1, le=1000, description=(
+                  "Quantas, da mais antiga; sem ele, todas (como sempre foi).")
+              )] = None,
+              offset: Annotated[WholeNumber, Query(ge=0, le=LARGEST_ID, description=(
+                  "Quantas pular: a próxima página é offset + limit. O saldo de cada uma é sempre o de todas as "
+                  "movimentações até ela."))] = 0,
               app: Container = Depends(container)) -> list[MovementOut]:
-    rows = stock_movements(app.read_uow(), sku)
+    # Without limit the whole ledger, as before paging (as GET /stock); a page reads only its rows (a product sold all
+    # year had 30,000 movements). The total in the header either way.
+    rows, total = counted_stock_movements(app.read_uow(), sku, limit, offset)
+    response.headers[TOTAL_HEADER] = str(total)
     orders = document_orders(app.read_uow(), [(r["source_type"], r["source_id"]) for r in rows])
     return [MovementOut.model_validate({**row, "order_number": orders.get((row["source_type"], row["source_id"]))})
             for row in rows]
