@@ -213,6 +213,26 @@ def test_sefaz_deciding_nothing_leaves_the_request_waiting(app, company, sefaz, 
     assert claim_voids_to_resend(app.uow(), lambda: soon) == ([] if code == "656" else [waiting.id])
 
 
+@pytest.mark.parametrize(("switch", "code"), [("out_of_service", "108"), ("reject_with", "656")])
+def test_sefaz_answering_without_deciding_is_not_said_to_have_kept_silent(app, company, sefaz, simulator, switch,
+                                                                         code):
+    """Journey review: `invoices void` with SEFAZ out of service (108) said "A SEFAZ não respondeu ao pedido de
+    inutilização", though SEFAZ answered, and that it might already have voided the range (563) though it took
+    nothing; after a 656 it said the worker resends in 5 minutes, though it waits an hour. The stable code
+    (fiscal.void_unanswered) stays, for scripts."""
+    number = _discarded(app, sefaz, 2000000109 if code == "108" else 2000000110)
+    simulator.simulator.set_switches(**{switch: code})
+    with pytest.raises(VoidUnanswered) as undecided:
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    error = undecided.value
+    assert error.code == "fiscal.void_unanswered"
+    assert "não respondeu" not in error.message and code in error.message
+    assert "não inutilizou nada" in error.message
+    assert "563" not in error.resolution
+    assert ("uma hora" in error.resolution) == (code == "656")
+    assert ("5 minutos" in error.resolution) == (code != "656")
+
+
 def test_the_worker_resends_a_request_left_unanswered_once_the_window_has_passed(app, company, sefaz, simulator,
                                                                                 monkeypatch):
     from huey import MemoryHuey

@@ -211,6 +211,16 @@ class VoidUnanswered(LojasyncError):
     retryable = True
 
 
+class VoidNotDecided(VoidUnanswered):
+    """SEFAZ answered and decided nothing (out of service, 656, 999): the same code for scripts, but not said to be
+    silent, nor perhaps already voided (it took nothing). Journey review: 108 read "A SEFAZ não respondeu"."""
+
+    message_template = ("A SEFAZ respondeu sem decidir o pedido de inutilização {of_numbers} (série {series}): "
+                        "{reason}. Ela não inutilizou nada agora.")
+    resolution_template = ("O pedido fica aguardando SEFAZ, e o worker do lojasync o envia de novo sozinho {when} "
+                           "(ou peça de novo a mesma faixa quando a SEFAZ voltar).")
+
+
 @dataclass(frozen=True)
 class NumberVoidView:
     """A request to void numbers, as the pages, the API and the CLI show it."""
@@ -499,8 +509,10 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
                 # Answered: this send is over, and SEFAZ took nothing (asking again may go at once).
                 uow.number_voids.update(request.id, moment, sent_at=moment - VOID_IN_FLIGHT)
                 uow.commit()
-            raise VoidUnanswered(of_numbers=request.of_numbers, series=request.series,
-                                 reason=f"{answer.status} - {answer.reason}")
+            raise VoidNotDecided(of_numbers=request.of_numbers, series=request.series,
+                                 reason=f"{answer.status} - {answer.reason}",
+                                 when=("depois de uma hora (a SEFAZ pausou os pedidos por consumo indevido)"
+                                       if answer.status == OVERUSE else "5 minutos depois"))
         else:
             uow.number_voids.update(request.id, moment, status=VoidStatus.REJECTED, rejection_code=answer.status,
                                     rejection_reason=answer.reason[:500], attention=None)
