@@ -385,7 +385,7 @@ def test_a_batch_stopped_with_ctrl_c_still_says_what_it_did_and_what_it_did_not_
         assert "2 NF-e autorizada(s) de 4 pedido(s)." in words   # the second's answer recorded on the way out
         assert f"Pedido {third}: não transmitida: o lote parou antes de enviá-la à SEFAZ" in words, words
         assert "No terminal: lojasync invoices approve 3" in words and "a SEFAZ não respondeu" not in words
-        assert f"Interrompido: 1 pedido(s) não alcançado(s) ({fourth}); rode o comando de novo" in words
+        assert f"Interrompido: 1 pedido(s) não alcançado(s) (pedido {fourth}); rode o comando de novo" in words
 
 
 def test_a_batch_the_company_refuses_whole_still_gives_a_script_one_json_row_per_order(lojasync, app, order_number):

@@ -150,7 +150,10 @@ def invoice(
                 not_reached=left if fmt is OutputFormat.JSON else [])
         if left and fmt is not OutputFormat.JSON:
             shown = ", ".join(str(n) for n in left[:AWAITING_SHOWN]) + (" ..." if len(left) > AWAITING_SHOWN else "")
-            console.print(f"[yellow]Interrompido: {formats.number(len(left))} pedido(s) não alcançado(s)[/] ({shown}); "
+            # "(pedidos 12, 15)": the numbers are orders, not another count (journey review: "(1)" read as one).
+            label = "pedido" if len(left) == 1 else "pedidos"
+            console.print(f"[yellow]Interrompido: {formats.number(len(left))} pedido(s) não alcançado(s)[/] "
+                          f"({label} {shown}); "
                           "rode o comando de novo para emiti-los (os já emitidos não são emitidos outra vez).",
                           highlight=False)
         if seen:
