@@ -6,9 +6,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from lxml import etree
 
 from lojasync.fiscal.errors import DocumentNotPossible
-from lojasync.fiscal.services.invoices import generate_invoice
+from lojasync.fiscal.services.invoice_files import invoice_xml
+from lojasync.fiscal.services.invoices import approve_invoice, generate_invoice
+from lojasync.nuvemshop.services.stores import add_store
+from lojasync.nuvemshop.services.sync_store import sync_store
+from lojasync.sales.views import list_orders
+from lojasync.simulators.nuvemshop.config import SimulatorConfig
+from lojasync.simulators.nuvemshop.server import SimulatorServer
 from tests.factories import order_payload
 from tests.integration.test_customer_state_registration import imported
 from tests.integration.test_invoice_transport import NS, PICKUP, company, issued, one  # noqa: F401 (fixture)
@@ -107,3 +114,32 @@ def test_a_store_promotion_is_read_once_from_the_discount_and_vnf_is_the_total(a
         "1002220-CA": Decimal("3799"), "1002638-NE-M": Decimal("1299"), "1002638-RS-M": Decimal("1299"),
         "1002646-FU": Decimal("3499")}
     assert [e.text for e in proc.xpath("//n:detPag/n:vPag", namespaces=NS)] == ["9554.00"]
+
+
+@pytest.fixture()
+def store():
+    with SimulatorServer(config=SimulatorConfig(orders=40, seed=3, deliver_webhooks=False)) as server:
+        yield server
+
+
+def test_orders_with_a_store_promotion_from_the_store_simulator_are_invoiced_at_the_store_total(
+        app, company, sefaz, store):  # noqa: F811
+    """The store simulator sends promotions as the platform does: `promotional_discount` filled, the promotion counted
+    in `discount` (beside any coupon or gateway discount) and netted out of `total`, the lines at their price before
+    it. Synced over HTTP and invoiced, each NF-e is authorised with vNF = the store's total, vDesc = its discount."""
+    promoted = [o for o in store.simulator.orders() if o["promotional_discount"]["contents"]
+                and o["status"] != "cancelled" and store.simulator.record(o["id"]).document_kind in ("cpf", "cnpj")]
+    assert len(promoted) >= 3 and any(Decimal(o["discount"]) > Decimal(o["promotional_discount"]
+                                                                       ["total_discount_amount"]) for o in promoted)
+    add_store(app.uow(), app.cipher, store.store_id, store.access_token, store.api_url)
+    sync_store(app.uow(), app.client_for, app.policy(), external_store_id=store.store_id)
+    numbers = {o["store_order_id"]: o["number"] for o in list_orders(app.uow())}
+    for order in promoted:
+        invoice = generate_invoice(app.uow(), app.cipher, numbers[str(order["id"])])
+        authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+        assert authorised.status == "authorised", authorised.rejection_reason
+        proc = etree.fromstring(invoice_xml(app.uow(), invoice.id))
+        totals = [Decimal(one(proc, f"//n:ICMSTot/n:{tag}")) for tag in ("vProd", "vDesc", "vNF")]
+        assert totals == [Decimal(order["subtotal"]), Decimal(order["discount"]), Decimal(order["total"])], order["id"]
+        prices = sorted(Decimal(e.text) for e in proc.xpath("//n:det/n:prod/n:vUnCom", namespaces=NS))
+        assert prices == sorted(Decimal(line["price"]) for line in order["products"])

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from validate_docbr import CNPJ, CPF
 
-from lojasync.simulators.nuvemshop import Simulator, SimulatorConfig
+from lojasync.simulators.nuvemshop import Simulator, SimulatorConfig, promotions
 from lojasync.simulators.nuvemshop.documents import DOCUMENT_MIX
 from lojasync.simulators.nuvemshop.people import CITIES, STATES
 
@@ -26,7 +26,7 @@ ORDER_KEYS = {
     "discount_coupon", "discount_gateway", "shipping_cost_customer", "shipping_cost_owner", "total",
     "currency", "language", "gateway", "gateway_name", "payment_details", "status", "payment_status",
     "shipping_status", "cancel_reason", "storefront", "created_at", "updated_at", "paid_at",
-    "cancelled_at", "closed_at", "completed_at", "note",
+    "cancelled_at", "closed_at", "completed_at", "note", "promotional_discount",
 }
 ADDRESS_KEYS = {"address", "number", "floor", "locality", "zipcode", "city", "province", "country", "phone", "name"}
 
@@ -83,7 +83,10 @@ def test_totals_are_consistent_decimals(big: Simulator) -> None:
             assert isinstance(order[key], str) and MONEY.match(order[key]), (key, order[key])
         lines = sum(Decimal(p["price"]) * int(p["quantity"]) for p in order["products"])
         assert Decimal(order["subtotal"]) == lines
-        assert Decimal(order["discount"]) == Decimal(order["discount_coupon"]) + Decimal(order["discount_gateway"])
+        # The platform counts its store promotions in `discount`, beside the coupon and the gateway's discount.
+        promoted = Decimal(order["promotional_discount"]["total_discount_amount"])
+        assert Decimal(order["discount"]) == (Decimal(order["discount_coupon"]) + Decimal(order["discount_gateway"])
+                                              + promoted)
         assert Decimal(order["total"]) == (Decimal(order["subtotal"]) - Decimal(order["discount"])
                                            + Decimal(order["shipping_cost_customer"]))
         assert Decimal(order["total"]) > 0
@@ -155,3 +158,76 @@ def test_catalog_skus_prices_and_stock(big: Simulator) -> None:
     assert all(MONEY.match(v["price"]) for v in variants)
     assert all(v["stock"] is None or (isinstance(v["stock"], int) and v["stock"] >= 0) for v in variants)
     assert any("ã" in p["name"]["pt"] or "é" in p["name"]["pt"] for p in big.products())
+
+
+PROMOTION_KEYS = {"id", "store_id", "order_id", "created_at", "total_discount_amount", "contents", "promotions_applied"}
+CONTENT_KEYS = {"id", "discount_script_type", "scope_type", "scope_value_id", "scope_value_name", "quantity",
+                "original_price", "final_price", "discount_amount", "total_discount_amount"}
+
+
+def test_every_order_carries_promotional_discount_and_some_meet_a_promotion(big: Simulator) -> None:
+    """Real orders always carry `promotional_discount` (empty: "0.00", no contents); a promotion takes a percentage
+    off some lines, adds up per line and per category, and leaves the lines' price as it was before it."""
+    orders = big.orders()
+    promoted = [o for o in orders if o["promotional_discount"]["contents"]]
+    for order in orders:
+        promo = order["promotional_discount"]
+        assert promo.keys() == PROMOTION_KEYS
+        if not promo["contents"]:
+            assert promo["id"] is None and promo["total_discount_amount"] == "0.00" and promo["promotions_applied"] == []
+    assert 0.05 * len(orders) < len(promoted) < 0.15 * len(orders)
+    assert len({p["promotional_discount"]["promotions_applied"][0]["scope_value_name"] for p in promoted}) > 3
+    for order in promoted:
+        promo = order["promotional_discount"]
+        assert promo["order_id"] == order["id"] and isinstance(promo["id"], int)
+        lines = {p["id"]: p for p in order["products"]}
+        total = Decimal(0)
+        for content in promo["contents"]:
+            assert content.keys() == CONTENT_KEYS and content["discount_script_type"] == "NAtX%off"
+            line = lines[content["id"]]
+            price, unit = Decimal(line["price"]), Decimal(str(content["discount_amount"]))
+            assert Decimal(str(content["original_price"])) == price
+            assert Decimal(str(content["final_price"])) == price - unit
+            assert content["quantity"] == int(line["quantity"])
+            assert Decimal(str(content["total_discount_amount"])) == unit * int(line["quantity"])
+            rate = promo["promotions_applied"][0]["selected_threshold"]["discount_decimal_percentage"]
+            assert unit == (price * Decimal(str(rate))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            total += Decimal(str(content["total_discount_amount"]))
+        assert Decimal(promo["total_discount_amount"]) == total > 0
+        assert sum(Decimal(str(a["total_discount_amount"])) for a in promo["promotions_applied"]) == total
+        assert Decimal(order["discount"]) >= total
+
+
+def test_promotions_leave_the_seeded_store_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Promotions are drawn from each order's own stream: with none at all, the same seed gives the same orders,
+    and an order that met one differs only in its money and its `promotional_discount`."""
+    config = SimulatorConfig(orders=400, seed=11, now=NOW)
+    with_promotions = Simulator(config).orders()
+    monkeypatch.setattr(promotions, "SHARE", 0.0)
+    without = Simulator(config).orders()
+    money = {"discount", "discount_coupon", "discount_gateway", "total", "promotional_discount"}
+    assert len(with_promotions) == len(without)
+    changed = 0
+    for order, plain in zip(with_promotions, without, strict=True):
+        assert plain["promotional_discount"]["contents"] == []
+        if order["promotional_discount"]["contents"]:
+            changed += 1
+            assert {k: v for k, v in order.items() if k not in money} == {
+                k: v for k, v in plain.items() if k not in money}
+        else:
+            assert order == plain
+    assert changed > 10
+
+
+def test_an_edited_quantity_recomputes_the_promotion() -> None:
+    sim = Simulator(SimulatorConfig(orders=200, seed=5, now=NOW))
+    order = next(o for o in sim.orders() if o["promotional_discount"]["contents"])
+    content = order["promotional_discount"]["contents"][0]
+    edited = sim.edit_order(order["id"], quantities={str(content["id"]): content["quantity"] + 1})
+    again = next(c for c in edited["promotional_discount"]["contents"] if c["id"] == content["id"])
+    assert again["quantity"] == content["quantity"] + 1
+    step = Decimal(str(content["discount_amount"]))
+    assert Decimal(edited["promotional_discount"]["total_discount_amount"]) == (
+        Decimal(order["promotional_discount"]["total_discount_amount"]) + step)
+    assert Decimal(edited["total"]) == (Decimal(edited["subtotal"]) - Decimal(edited["discount"])
+                                        + Decimal(edited["shipping_cost_customer"]))

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from faker import Faker
 
-from lojasync.simulators.nuvemshop import lifecycle
+from lojasync.simulators.nuvemshop import lifecycle, promotions
 from lojasync.simulators.nuvemshop.catalog import build_catalog
 from lojasync.simulators.nuvemshop.clock import STYLE_BRT, STYLE_UTC, completed_object
 from lojasync.simulators.nuvemshop.orders import OrderRecord, recompute_totals
@@ -49,6 +49,7 @@ class StoreGenerator:
 
     def __init__(self, store_id: str, seed: int, now: datetime) -> None:
         self.store_id = store_id
+        self.seed = seed
         self.rng = random.Random(seed)
         self.fake = Faker("pt_BR")
         self.fake.seed_instance(seed)
@@ -63,6 +64,8 @@ class StoreGenerator:
         self.next_number = 100
         self.customers: list[Customer] = []
         self.products = build_catalog(self.rng, now, self.next_id)
+        self.categories = promotions.product_categories(self.products)
+        self.category_ids = promotions.category_ids(f"{store_id}:{seed}")
 
     def next_id(self, kind: str) -> int:
         self._last_ids[kind] += 1 if kind == "address" else self.rng.randint(1, 4000 if kind == "order" else 40)
@@ -146,6 +149,7 @@ class StoreGenerator:
             **self._billing(customer),
             **self._shipping(record, customer, subtotal, life),
             "coupon": [{"code": coupon[0]}] if coupon else [],
+            "promotional_discount": {},
             "subtotal": "0.00", "discount": "0.00", "discount_coupon": "0.00", "discount_gateway": "0.00",
             "total": "0.00",
             "checkout_enabled": True,
@@ -175,6 +179,10 @@ class StoreGenerator:
         }
         self.next_number += 1
         customer.orders.append(record.data["id"])
+        # The order's own stream: drawing a promotion takes nothing from `self.rng`, so every other order (and
+        # every field of this one but its money) is what the seed gave before promotions existed.
+        order_rng = random.Random(f"{self.store_id}:{self.seed}:{record.data['id']}:promotion")
+        record.promotion = promotions.draw(order_rng, lines, self.categories, self.category_ids)
         recompute_totals(record)
         record.sync()
         return record

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from lojasync.simulators.nuvemshop.clock import format_ts
+from lojasync.simulators.nuvemshop.promotions import Promotion, promotional_discount
 
 CENT = Decimal("0.01")
 CANCEL_REASONS = ("customer", "fraud", "inventory", "other")
@@ -41,6 +42,7 @@ class OrderRecord:
     gateway_rate: Decimal = Decimal(0)
     document_kind: str = "cpf"
     customer_id: int = 0
+    promotion: Promotion | None = None   # a store promotion the order met (most orders: none)
     cache: dict[str, bytes] = field(default_factory=dict, repr=False)
     # Copies of what list filters read, so a pass over 20k orders stays in small objects.
     created_ts: float = field(init=False, repr=False)
@@ -87,18 +89,22 @@ class OrderRecord:
 
 
 def recompute_totals(record: OrderRecord) -> None:
-    """subtotal = sum(price x qty); total = subtotal - discount + shipping_cost_customer."""
+    """subtotal = sum(price x qty), the lines at their price before any promotion;
+    discount = promotion + coupon + gateway (the platform counts its promotions in `discount`);
+    total = subtotal - discount + shipping_cost_customer."""
     order = record.data
     subtotal = sum((Decimal(line["price"]) * int(line["quantity"]) for line in order["products"]), Decimal(0))
-    coupon = (subtotal * record.coupon_rate).quantize(CENT, rounding=ROUND_HALF_UP)
-    gateway = ((subtotal - coupon) * record.gateway_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    promoted, order["promotional_discount"] = promotional_discount(order, record.promotion, record.ts(record.created))
+    # The coupon and the gateway's discount apply to what is left after the promotion (nothing changes without one).
+    coupon = ((subtotal - promoted) * record.coupon_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    gateway = ((subtotal - promoted - coupon) * record.gateway_rate).quantize(CENT, rounding=ROUND_HALF_UP)
     shipping = Decimal(order["shipping_cost_customer"])
     weight = sum((Decimal(line["weight"] or 0) * int(line["quantity"]) for line in order["products"]), Decimal(0))
     order["subtotal"] = money(subtotal)
     order["discount_coupon"] = money(coupon)
     order["discount_gateway"] = money(gateway)
-    order["discount"] = money(coupon + gateway)
-    order["total"] = money(subtotal - coupon - gateway + shipping)
+    order["discount"] = money(promoted + coupon + gateway)
+    order["total"] = money(subtotal - promoted - coupon - gateway + shipping)
     order["weight"] = str(weight.quantize(Decimal("0.001")))
 
 
