@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from lojasync.fiscal.services import invoice_files
+from lojasync.fiscal import danfe as danfe_module
 from lojasync.fiscal.services.company import install_test_certificate, set_company
 from lojasync.fiscal.services.invoice_cancellation import cancel_invoice
 from lojasync.fiscal.services.invoice_files import KEPT_FROM_LINES, invoice_danfe
@@ -25,12 +25,12 @@ def company(app):
 @pytest.fixture()
 def drawings(monkeypatch) -> list[int]:
     """The DANFEs drawn (their invoice's line count is not needed: one entry per drawing)."""
-    drawn, count = invoice_files.drawn, []
+    drawn, count = danfe_module.drawn, []
 
     def counted(source):
         count.append(source.lines)
         return drawn(source)
-    monkeypatch.setattr(invoice_files, "drawn", counted)
+    monkeypatch.setattr(danfe_module, "drawn", counted)   # invoice_files takes it from the module when it draws
     return count
 
 

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from lojasync.fiscal.danfe import danfe_source, drawn
 from lojasync.fiscal.errors import InvoiceNotFound
 from lojasync.fiscal.gateway import NUMBER_ALREADY_VOIDED
 from lojasync.fiscal.invoices import InvoiceStatus
@@ -101,6 +100,10 @@ def invoice_danfe(reader: ProcessingUnitOfWork, writer: Callable[[], ProcessingU
             how = ("inutilizado, rejeição 206" if invoice.rejection_code == NUMBER_ALREADY_VOIDED
                    else "com outra chave, rejeição 539")
             raise refusal(number=invoice.number, status=invoice.status.label, invoice_id=invoice.id, how=how)
+        # Here, not at the top: the DANFE's library (brazilfiscalreport with fpdf2, fontTools, Pillow) is a fifth of
+        # the terminal's start (about 0.2 s of `lojasync --help`), and only a DANFE needs it.
+        from lojasync.fiscal.danfe import danfe_source, drawn
+
         source = danfe_source(invoice.proc_xml, simulated=invoice.simulated,
                               cancelled=invoice.status is InvoiceStatus.CANCELLED)
         kept = reader.danfes.kept(invoice_id, source.key) if source.lines >= KEPT_FROM_LINES else None
