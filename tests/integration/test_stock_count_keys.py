@@ -93,3 +93,22 @@ def test_a_count_whose_adjustment_a_movement_cannot_hold_is_refused_in_words(app
     assert refused.value.code == "stock.count_invalid" and "movimentações do produto" in refused.value.resolution
     assert refused.value.terminal_commands == ("lojasync stock movements CAN-CER",)
     assert count_stock(app.uow(), "CAN-CER", 10)["adjustment"] == 2_000_000_010
+
+
+def test_a_retried_count_recorded_before_counts_said_their_quantity_reads_it_from_the_ledger_up_to_it(app, products):
+    """A count recorded by an earlier version ("Contagem", no quantity in its reason) is read back from the ledger up
+    to its movement, summed in the database: movements after it (a sale) do not count, and the same count again is
+    recognised, another quantity refused."""
+    from sqlalchemy import update
+
+    from lojasync.stock.ledger import StockMovement
+
+    first = count_stock(app.uow(), "CAN-CER", 7, "wms-old")
+    with app.uow() as uow:
+        uow.session.execute(update(StockMovement).where(StockMovement.source_id == "wms-old").values(reason="Contagem"))
+        uow.commit()
+    count_stock(app.uow(), "CAN-CER", 5, "wms-later")   # after it: not part of what the old count set
+    again = count_stock(app.uow(), "CAN-CER", 7, "wms-old")
+    assert (first["repeated"], again["repeated"], again["quantity"]) == (False, True, 7)
+    with pytest.raises(CountIdTaken):
+        count_stock(app.uow(), "CAN-CER", 6, "wms-old")

@@ -137,8 +137,8 @@ def _recorded(uow: StockUnitOfWork, product_id: int, count_id: str, quantity: in
     # before). Not the ledger first: on PostgreSQL ids are not commit order, and a sale's movement with a lower id,
     # committed after the count, made a retry of the same count look like another quantity.
     said = counted_quantity(movement.reason)
-    balance = said if said is not None else sum(
-        m.quantity for m in uow.stock_movements.for_product(product_id) if m.id <= movement.id)
+    balance = said if said is not None else (
+        uow.stock_movements.balance_before(product_id, movement.id) + movement.quantity)   # summed in the database
     if balance != quantity:
         raise CountIdTaken(count_id=count_id, what=f"para {reference} com {balance} unidade(s), não {quantity}")
     return {"quantity": balance, "previous": balance - movement.quantity, "adjustment": movement.quantity}
