@@ -233,6 +233,33 @@ def test_sefaz_answering_without_deciding_is_not_said_to_have_kept_silent(app, c
     assert ("5 minutos" in error.resolution) == (code != "656")
 
 
+@pytest.mark.parametrize(("switch", "code"), [("out_of_service", "108"), ("reject_with", "656")])
+def test_a_request_sefaz_keeps_answering_without_deciding_is_not_said_to_be_silent_to_a_person(
+        app, company, sefaz, simulator, switch, code):
+    """After a few resends, a request SEFAZ answered each time without deciding (108, 656) said "Sem resposta da
+    SEFAZ depois de 3 reenvios automáticos (A SEFAZ respondeu sem decidir ...)": silent and answering at once. After
+    a 656 it also said the worker resends every 5 minutes (it waits an hour) and invited a person to ask again,
+    which SEFAZ answers with the block kept."""
+    from dataclasses import replace
+
+    from lojasync.fiscal.services.number_voids import stuck_void_reason
+
+    number = _discarded(app, sefaz, 2000000111 if code == "108" else 2000000112)
+    simulator.simulator.set_switches(**{switch: code})
+    with pytest.raises(VoidUnanswered) as undecided:
+        void_numbers(app.uow(), app.cipher, sefaz, number, reason=REASON)
+    with app.uow() as uow:
+        (waiting,) = uow.number_voids.list()
+    said = stuck_void_reason(replace(waiting, resends=SILENT_RESENDS), undecided.value)
+    assert "Sem resposta" not in said and code in said and ".)." not in said
+    assert ("a cada 5 minutos" in said) == (code != "656")
+    assert ("uma vez por hora" in said) == (code == "656")
+    assert ("ou peça a mesma faixa de novo" in said) == (code != "656")
+    if code == "656":
+        assert "quando a SEFAZ voltar" not in undecided.value.resolution
+        assert "antes disso" in undecided.value.resolution
+
+
 def test_the_worker_resends_a_request_left_unanswered_once_the_window_has_passed(app, company, sefaz, simulator,
                                                                                 monkeypatch):
     from huey import MemoryHuey
@@ -295,7 +322,9 @@ def test_a_request_sefaz_keeps_silent_on_is_shown_to_a_person_after_a_few_resend
         assert waiting.status == "requested" and waiting.resends == resends
         # A SEFAZ out of service for a moment is no news: only a silence that lasts is.
         assert (waiting.attention is None) == (resends < SILENT_RESENDS)
-    assert waiting.attention.startswith(f"Sem resposta da SEFAZ depois de {SILENT_RESENDS} reenvios automáticos")
+    # SEFAZ answered (108) each time: not said to be silent.
+    assert waiting.attention.startswith(f"A SEFAZ ainda não decidiu o pedido depois de {SILENT_RESENDS} reenvios "
+                                        "automáticos")
     assert "108" in waiting.attention and "continua reenviando a cada 5 minutos" in waiting.attention
     assert simulator.simulator.stats()["chamadas"]["NFeInutilizacao4"] == SILENT_RESENDS + 1
     simulator.simulator.set_switches(out_of_service=None)

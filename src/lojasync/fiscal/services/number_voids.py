@@ -217,8 +217,20 @@ class VoidNotDecided(VoidUnanswered):
 
     message_template = ("A SEFAZ respondeu sem decidir o pedido de inutilização {of_numbers} (série {series}): "
                         "{reason}. Ela não inutilizou nada agora.")
-    resolution_template = ("O pedido fica aguardando SEFAZ, e o worker do lojasync o envia de novo sozinho {when} "
-                           "(ou peça de novo a mesma faixa quando a SEFAZ voltar).")
+    resolution_template = "O pedido fica aguardando SEFAZ, e o worker do lojasync o envia de novo sozinho {when}."
+
+    def __init__(self, *, status: str, **params) -> None:
+        # After a 656 SEFAZ keeps the block for an hour, and a request sent again within it only renews it: a person
+        # is not invited to ask again (review: "quando a SEFAZ voltar" read as any time now).
+        overuse = status == OVERUSE
+        when = ("depois de uma hora (a SEFAZ pausou os pedidos por consumo indevido); não peça a mesma faixa de "
+                "novo antes disso: pedida dentro da hora, a SEFAZ mantém o bloqueio" if overuse
+                else "5 minutos depois (ou peça de novo a mesma faixa quando a SEFAZ voltar)")
+        super().__init__(status=status, when=when, **params)
+
+    @property
+    def overuse(self) -> bool:
+        return self.params["status"] == OVERUSE
 
 
 @dataclass(frozen=True)
@@ -509,10 +521,8 @@ def _record_once(uow: ProcessingUnitOfWork, request: NumberVoid, signed: bytes, 
                 # Answered: this send is over, and SEFAZ took nothing (asking again may go at once).
                 uow.number_voids.update(request.id, moment, sent_at=moment - VOID_IN_FLIGHT)
                 uow.commit()
-            raise VoidNotDecided(of_numbers=request.of_numbers, series=request.series,
-                                 reason=f"{answer.status} - {answer.reason}",
-                                 when=("depois de uma hora (a SEFAZ pausou os pedidos por consumo indevido)"
-                                       if answer.status == OVERUSE else "5 minutos depois"))
+            raise VoidNotDecided(of_numbers=request.of_numbers, series=request.series, status=answer.status,
+                                 reason=f"{answer.status} - {answer.reason}")
         else:
             uow.number_voids.update(request.id, moment, status=VoidStatus.REJECTED, rejection_code=answer.status,
                                     rejection_reason=answer.reason[:500], attention=None)
@@ -669,7 +679,16 @@ def flag_stuck_void(uow: ProcessingUnitOfWork, void_id: int, problem: LojasyncEr
 
 def stuck_void_reason(void: NumberVoid, problem: LojasyncError) -> str:
     """A request's attention text: what happened, why, and what to do (500 characters kept)."""
-    if problem.retryable:
+    if isinstance(problem, VoidNotDecided):
+        # SEFAZ answered every time, without deciding: not "sem resposta" (review: the attention said both at once).
+        what = f"A SEFAZ ainda não decidiu o pedido depois de {void.resends} reenvios automáticos. {problem.message} "
+        if problem.overuse:
+            what += ("O lojasync o reenvia uma vez por hora (consumo indevido, 656): não peça a mesma faixa de novo "
+                     "antes disso, pedida dentro da hora, a SEFAZ mantém o bloqueio.")
+        else:
+            what += (f"O lojasync continua reenviando a cada {SENDING_WINDOW // MINUTE} minutos. Confira se o serviço "
+                     "de inutilização da SEFAZ do seu estado está no ar, ou peça a mesma faixa de novo.")
+    elif problem.retryable:
         what = (f"Sem resposta da SEFAZ depois de {void.resends} reenvios automáticos ({problem.message}). O "
                 f"lojasync continua reenviando a cada {SENDING_WINDOW // MINUTE} minutos. Confira se o serviço de "
                 "inutilização da SEFAZ do seu estado está no ar, ou peça a mesma faixa de novo.")
