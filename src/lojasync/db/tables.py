@@ -143,6 +143,11 @@ order_lines = Table(
     # The origin's own reference of the item sold (a Nuvemshop variant id): what tells apart two items without a SKU
     # at the same price. NULL on lines imported before it was kept.
     Column("store_variant_id", String(40)),
+    # The store's promotion on this line (Nuvemshop's `promotional_discount.contents`), part of the order's discount:
+    # its NF-e item's own vDesc, not shared by the other lines. 0 on a line of a promoted order the promotion did not
+    # reach; NULL when the store said nothing per line usable (no promotion, data that did not add up) and on lines
+    # imported before it was kept: the whole discount is then shared by value, as before.
+    Column("promotion", MoneyCents),
     UniqueConstraint("order_id", "position", name="uq_order_lines_order_position"),
 )
 

@@ -33,15 +33,23 @@ class DocumentLine:
     quantity: int
     unit_price: Decimal
     total: Decimal
+    # The store's promotion on the line (`OrderLine.promotion`): the NF-e item's own part of the discount, kept so
+    # that an NF-e built again (rejected, re-signed) shares the discount as the first one did. None: none said.
+    promotion: Decimal | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"position": self.position, "product_id": self.product_id, "sku": self.sku, "name": self.name,
+        data = {"position": self.position, "product_id": self.product_id, "sku": self.sku, "name": self.name,
                 "quantity": self.quantity, "unit_price": str(self.unit_price), "total": str(self.total)}
+        if self.promotion is not None:   # only then: the documents of orders without one keep the lines they had
+            data["promotion"] = str(self.promotion)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DocumentLine:
+        promotion = data.get("promotion")
         return cls(int(data["position"]), int(data["product_id"]), data.get("sku"), data["name"],
-                   int(data["quantity"]), to_money(data["unit_price"]), to_money(data["total"]))
+                   int(data["quantity"]), to_money(data["unit_price"]), to_money(data["total"]),
+                   to_money(promotion) if promotion is not None else None)
 
 
 def lines_from_order(order) -> tuple[list[DocumentLine], list[str]]:
@@ -60,7 +68,7 @@ def lines_from_order(order) -> tuple[list[DocumentLine], list[str]]:
             continue
         product_id = line.product_id if line.product_id is not None else line.product.id
         lines.append(DocumentLine(line.position, product_id, line.sku, line.name, line.quantity, line.unit_price,
-                                  line.total))
+                                  line.total, getattr(line, "promotion", None)))
     if not order.lines:
         problems.append("o pedido não tem itens")
     # No store sells at a negative price; a payload that says so is broken, and a document of it would issue stock

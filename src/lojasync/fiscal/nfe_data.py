@@ -85,6 +85,10 @@ class InvoiceItem:
     gtin: str | None = None      # None is written as "SEM GTIN"
     cest: str | None = None      # 7 digits, when the product is under ICMS tax substitution
     cfop: str | None = None      # the product's override; wins over the CFOP the rules choose
+    # The store's promotion on this line (Nuvemshop's `promotional_discount`), part of the order's discount: the
+    # line's own, not shared by the others (`nfe_money.line_discounts`). None: the store said none per line (an
+    # order imported before lojasync kept it), and the whole discount is shared by value.
+    promotion: Decimal | None = None
 
 
 @dataclass(frozen=True)

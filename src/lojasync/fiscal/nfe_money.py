@@ -2,9 +2,10 @@
 and the totals, so that every part adds up to its whole and vNF is the store's total to the cent.
 
 Freight, discount and other charges are split by the largest remainder in proportion to each item's value
-(`shared.money.split_by_weights`): the items' shares always add up to the order's amounts. Each tax is
-rounded half up to the cent on its item; the totals are the sums of the items' rounded values, which is
-what SEFAZ checks (a total that differs from the sum of its items is a rejection).
+(`shared.money.split_by_weights`): the items' shares always add up to the order's amounts. A store promotion is
+no share: it stays on the lines it applied to, and only the rest of the discount is split (`line_discounts`).
+Each tax is rounded half up to the cent on its item; the totals are the sums of the items' rounded values, which
+is what SEFAZ checks (a total that differs from the sum of its items is a rejection).
 """
 
 from __future__ import annotations
@@ -149,13 +150,45 @@ def invoice_amounts(items: Sequence[InvoiceItem], rules: Sequence[LineTaxRule], 
     """Every item's money and the NF-e's totals. `discount` must not exceed the goods (`amount_problems`)."""
     goods = [item_value(item) for item in items]
     freights = split_by_weights(freight, goods)
-    discounts = split_by_weights(discount, goods)
+    discounts = line_discounts(goods, [item.promotion for item in items], discount)
     others = split_by_weights(other, goods)
     lines = tuple(line_amounts(g, f, d, o, rule)
                   for g, f, d, o, rule in zip(goods, freights, discounts, others, rules, strict=True))
     totals = nfe_totals(lines, has_difal=any(rule.difal is not None for rule in rules),
                         has_ibs_cbs=any(rule.ibs_cbs is not None for rule in rules))
     return InvoiceAmounts(lines, totals)
+
+
+def line_discounts(goods: Sequence[Decimal], promotions: Sequence[Decimal | None], discount: Decimal
+                   ) -> list[Decimal]:
+    """Each item's vDesc: its own promotion (the store's, per line), plus its share of the rest of the discount (a
+    coupon, the gateway's) by what is left of its value after the promotion, as a coupon applies to the promoted
+    price. The parts add up to `discount`, and none passes its item's value (`discount` does not pass the goods).
+
+    Promotions that cannot be the store's per-line part of this discount are not used, and the whole discount is
+    shared by value, as before lojasync kept them: the NF-e still adds up to the store's total, and is not refused
+    for what the store's promotion data got wrong. That is: a line without the data (NULL, imported before it was
+    kept) beside one with it, a negative promotion or one beyond its line's value, or promotions adding up to more
+    than the discount (a freight-covering coupon the goods could not take: `invoice_draft.charges` then makes the
+    discount the goods, which still hold every promotion). No promotion at all is the same spread, kept as it was."""
+    kept = _promotions_kept(goods, promotions, discount)
+    if kept is None:
+        return split_by_weights(discount, list(goods))
+    rest = discount - _sum(kept)
+    shares = split_by_weights(rest, [value - promotion for value, promotion in zip(goods, kept, strict=True)])
+    return [promotion + share for promotion, share in zip(kept, shares, strict=True)]
+
+
+def _promotions_kept(goods: Sequence[Decimal], promotions: Sequence[Decimal | None], discount: Decimal
+                     ) -> list[Decimal] | None:
+    """The lines' promotions when they can be the store's per-line part of `discount`; None when not (see
+    `line_discounts`), or when there is none (the spread by value then is the one lojasync always made)."""
+    known = [p for p in promotions if p is not None]
+    if len(known) != len(promotions) or not any(known):
+        return None
+    if any(p < 0 or p != cents(p) or p > value for p, value in zip(known, goods, strict=True)):
+        return None
+    return known if _sum(known) <= discount else None
 
 
 def brl(value: Decimal) -> str:

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 from lojasync.nuvemshop.payloads import StoreAddress, StoreLine, StoreOrder
+from lojasync.nuvemshop.promotions import line_promotions
 from lojasync.sales.customers import CustomerData
 from lojasync.sales.marketplaces import MERCADO_LIVRE
 from lojasync.sales.order_data import MAX_INSTALLMENTS, LineData, OrderData
@@ -26,6 +27,7 @@ def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
     else:
         problem = tax_id
     installments = (order.payment_details or {}).get("installments")
+    promotions = line_promotions(order)
     return OrderData(
         origin=ORIGIN_ONLINE_STORE,
         origin_number=_clip(order.number or order.id, 40),
@@ -48,7 +50,7 @@ def map_order(order: StoreOrder, rules: StatusRules) -> OrderData:
         shipping_address=_address(order.shipping_address),
         placed_at=order.created_at,
         note=order.note,
-        lines=[_line(line) for line in order.products],
+        lines=[_line(line, promotions) for line in order.products],
         paid_at=order.paid_at,
         shipping=_shipping(order),
         marketplace=MARKETPLACE_STOREFRONTS.get((order.storefront or "").strip().lower()),
@@ -104,7 +106,8 @@ def _customer_data(order: StoreOrder, tax_id: TaxId, billing: Address | None) ->
     )
 
 
-def _line(line: StoreLine) -> LineData:
+def _line(line: StoreLine, promotions: dict[str, Decimal] | None) -> LineData:
+    """`promotions`: each line's promotion by its id (`nuvemshop.promotions`), None when the order has none usable."""
     name = line.name or f"Produto {line.product_id or '?'} (variação {line.variant_id or '?'})"
     return LineData(
         sku=_clip(line.sku, 100),
@@ -113,6 +116,7 @@ def _line(line: StoreLine) -> LineData:
         unit_price=line.price,
         store_product_id=line.product_id,
         store_variant_id=line.variant_id,
+        promotion=promotions[line.id] if promotions is not None else None,
     )
 
 

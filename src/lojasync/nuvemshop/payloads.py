@@ -184,6 +184,13 @@ def _date_or_none(value: Any) -> datetime | None:
 
 OptionalStoreDate = Annotated[datetime | None, BeforeValidator(_date_or_none)]
 
+
+def _object_if_one(value: Any, info: ValidationInfo) -> dict | None:
+    """An object the ERP can do without, kept as sent when it is one and as none otherwise: a store promotion's
+    (`nuvemshop.promotions`) broken shape never refuses the order, whose discount already holds it."""
+    value = _free_object(value, info)
+    return value if isinstance(value, dict) else None
+
 _SHIPPING_SPELLINGS = {"unshipped": "unfulfilled", "shipped": "fulfilled"}
 
 
@@ -249,6 +256,8 @@ class StoreOrder(_Lenient):
     discount: Money = Decimal("0.00")
     discount_coupon: Money = Decimal("0.00")
     discount_gateway: Money = Decimal("0.00")
+    # The store's promotions, already counted in `discount`, line by line (read by `nuvemshop.promotions`).
+    promotional_discount: Annotated[dict | None, BeforeValidator(_object_if_one)] = None
     # None when the payload leaves it out (the platform's own "open order" example): see `freight`.
     shipping_cost_customer: OptionalMoney = None
     total: OptionalMoney = None

@@ -25,6 +25,10 @@ class LineData:
     unit_price: Decimal
     store_product_id: str | None = None
     store_variant_id: str | None = None
+    # The store's promotion on this line, within the order's discount (`OrderLine.promotion`); None: none said per
+    # line. Out of the repr, which the import's content digest is made of: the digests stored before it stay valid
+    # (a promotion never changes alone: the order's discount and total change with it).
+    promotion: Decimal | None = field(default=None, repr=False)
 
     @property
     def total(self) -> Decimal:

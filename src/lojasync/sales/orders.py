@@ -109,9 +109,13 @@ class OrderLine:
     # The origin's reference of the item sold (the store's variant): what tells two lines without a SKU at the same
     # price apart. None on lines imported before lojasync kept it.
     store_variant_id: str | None = None
+    # The store's promotion on this line, part of the order's discount: its own on the NF-e (`order_lines.promotion`).
+    # None: the store said none per line, or the line was imported before lojasync kept it.
+    promotion: Decimal | None = None
 
     def __init__(self, position: int, sku: str | None, name: str, quantity: int, unit_price: Decimal,
-                 product: Any = None, store_variant_id: str | None = None) -> None:
+                 product: Any = None, store_variant_id: str | None = None,
+                 promotion: Decimal | None = None) -> None:
         self.position = position
         self.sku = sku
         self.name = name
@@ -122,6 +126,8 @@ class OrderLine:
             self.product = product
         if store_variant_id is not None:
             self.store_variant_id = store_variant_id
+        if promotion is not None:
+            self.promotion = promotion
 
 
 class Order(Aggregate):
@@ -522,10 +528,13 @@ class Order(Aggregate):
         after = [(ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in lines]
         if before == after and all(a.product is b for a, b in zip(self.lines, products, strict=True)):
             # The same lines: the variant each came from is taken as the store names it, no change said (an order
-            # imported before lojasync kept it gets it now).
+            # imported before lojasync kept it gets it now); so is the promotion on each, which the order's discount
+            # and total, compared as fields, already say.
             for line, data in zip(self.lines, lines, strict=True):
                 if (variant := _variant(data)) is not None and line.store_variant_id != variant:
                     line.store_variant_id = variant
+                if line.promotion != data.promotion:
+                    line.promotion = data.promotion
             return []
         kept = self.lines[: len(lines)]
         for position, (data, product) in enumerate(zip(lines, products, strict=True), start=1):
@@ -534,9 +543,10 @@ class Order(Aggregate):
                 line.sku, line.name, line.quantity = data.sku, data.name, data.quantity
                 line.unit_price, line.total = data.unit_price, data.total
                 line.product, line.store_variant_id = product, _variant(data)
+                line.promotion = data.promotion
             else:
                 kept.append(OrderLine(position, data.sku, data.name, data.quantity, data.unit_price, product,
-                                      _variant(data)))
+                                      _variant(data), data.promotion))
         self.lines[:] = kept
         return [Change(ChangeKind.LINES)] if before else []
 

@@ -180,7 +180,7 @@ def items_of(lines: list[DocumentLine], products: dict, company: Company | None
             origin=int((product.origin if product is not None else None) or default_origin or 0),
             unit=(product.unit if product is not None else None) or default_unit or "UN",
             gtin=product.gtin if product is not None else None, cest=product.cest if product is not None else None,
-            cfop=product.cfop if product is not None else None))
+            cfop=product.cfop if product is not None else None, promotion=line.promotion))
     return tuple(items), problems
 
 
