@@ -377,7 +377,8 @@ def test_sync_now_shows_what_the_workers_sync_did_when_it_ends(logged_in, app, s
         imported = len(uow.orders.list())
     assert imported > 0
     said = _outcome(logged_in.get("/integracao").text, store)
-    assert re.fullmatch(rf"Sincronização terminada em \d\d/\d\d/\d{{4}} \d\d:\d\d \(há menos de 1 minuto\): "
+    # The store's first sync reads every order: a complete one.
+    assert re.fullmatch(rf"Sincronização completa terminada em \d\d/\d\d/\d{{4}} \d\d:\d\d \(há menos de 1 minuto\): "
                         rf"\d+ pedido\(s\) lido\(s\): {imported} criados\.", said), said
     (state,) = store_states(app.read_uow())
     assert state.sync_requested_at is None and not state.last_run.failed   # the request was answered
@@ -607,3 +608,18 @@ def test_a_store_synced_before_results_were_kept_says_so_not_that_none_was(logge
     said = _outcome(logged_in.get("/integracao").text, STORE)
     assert re.match(r"não registrado \(a sincronização de \d\d/\d\d/\d{4} \d\d:\d\d é anterior a esta versão do "
                     r"lojasync\); a próxima o registra$", said), said
+
+
+def test_a_stores_first_sync_reads_every_order_and_answers_a_complete_one_asked_for(logged_in, app, simulator):
+    """Carried gap: a store's very first sync (no cursor: it reads every order) was recorded as incremental, so a
+    Sincronização completa asked for before it stayed pending and read the whole store again after it."""
+    view, _ = add_store(app.uow(), app.cipher, simulator.store_id, simulator.access_token, simulator.api_url)
+    store = str(simulator.store_id)
+    logged_in.post(f"/integracao/lojas/{store}/sincronizar", data={"csrf_token": csrf_of(
+        logged_in.get("/integracao").text), "completa": "1"})
+    _worker_sync(app, view.id)   # the periodic one, incremental as asked, came first
+    (state,) = store_states(app.read_uow())
+    assert state.sync_requested_at is None and not state.full_sync_requested
+    assert _outcome(logged_in.get("/integracao").text, store).startswith("Sincronização completa terminada em ")
+    _worker_sync(app, view.id)   # the next incremental one is said as such
+    assert _outcome(logged_in.get("/integracao").text, store).startswith("Sincronização terminada em ")

@@ -149,7 +149,9 @@ def _read_store(uow, client_factory, policy, store_id, full, overlap_seconds, pa
         for page in pages_shifted_back(client, params, pages_seen, apart):
             imported(page)
         _retry_failures(uow, client, snapshot.id, policy, report)
-        _finish_run(uow, snapshot.id, now(), full, report, begun)
+        # A store's first run (no cursor yet) reads every order as a full one does: said and counted as one, so that
+        # a Sincronização completa asked for before it is answered by it, not run again after it.
+        _finish_run(uow, snapshot.id, now(), full or (since is None and not resumed), report, begun)
     finally:
         report.api_calls = client.api_calls + pushed_calls
         report.seconds = time.perf_counter() - started
