@@ -623,3 +623,28 @@ def test_a_stores_first_sync_reads_every_order_and_answers_a_complete_one_asked_
     assert _outcome(logged_in.get("/integracao").text, store).startswith("Sincronização completa terminada em ")
     _worker_sync(app, view.id)   # the next incremental one is said as such
     assert _outcome(logged_in.get("/integracao").text, store).startswith("Sincronização terminada em ")
+
+
+def test_a_sync_that_lost_its_lease_does_not_take_the_place_of_the_run_that_took_the_store_over(logged_in, app,
+                                                                                                store_id):
+    """Carried gap: a run that lost its lease (another process took the store) stops at its next page and records
+    its stop; when the run that took over had ended first, that stop replaced its result on the page."""
+    from lojasync.nuvemshop.errors import SyncBusy
+    from lojasync.nuvemshop.services.outcomes import Outcome
+    from lojasync.nuvemshop.services.sync_runs import record_failed, record_finished
+
+    first = datetime.now(timezone.utc) - timedelta(minutes=10)
+    took_over = first + timedelta(minutes=3)
+    with app.uow() as uow:   # the run that took the store over ends first
+        record_finished(uow.stores.get(store_id), False, 4, {Outcome.CREATED: 4}, took_over,
+                        took_over + timedelta(minutes=1))
+        uow.commit()
+    record_failed(app.uow(), store_id, False, 2, {Outcome.CREATED: 2}, first, took_over + timedelta(minutes=2),
+                  SyncBusy("Outro processo assumiu esta loja durante a sincronização.",
+                           resolution="Sincronize de novo: ela retoma de onde parou."))
+    said = _outcome(logged_in.get("/integracao").text, STORE)
+    assert said.startswith("Sincronização terminada em ") and "4 criados" in said, said
+    # A stop of a run that began after the one recorded is said, as before.
+    record_failed(app.uow(), store_id, False, 0, {}, took_over + timedelta(minutes=4),
+                  took_over + timedelta(minutes=5), SyncBusy("Outro processo assumiu esta loja durante a sincronização."))
+    assert _outcome(logged_in.get("/integracao").text, STORE).startswith("Sincronização parou em ")

@@ -101,6 +101,10 @@ def record_failed(uow: ConnectorUnitOfWork, store_id: int, full: bool, fetched: 
         store = uow.stores.get(store_id)
         if store is None:   # removed meanwhile
             return
+        if _later_run_recorded(store, started):
+            # Another process took the store over while this run lost its lease, and has already said what it did:
+            # this run's stop does not take the place of that result (carried gap).
+            return
         _record(store, ended, started, {"full": full, "fetched": fetched, "counts": _counts(counts), **words})
         uow.commit()
 
@@ -118,7 +122,7 @@ def last_run(store: Store) -> LastSync | None:
 
 
 def _record(store: Store, ended: datetime, started: datetime, run: dict) -> None:
-    store.last_run_at, store.last_run = ended, run
+    store.last_run_at, store.last_run = ended, {**run, "started": aware(started).isoformat()}
     # A request made after this run began is not answered by it (the sync it queued comes next); nor is a full one by
     # an incremental run (review: the periodic sync that began after Sincronização completa was clicked cleared it,
     # and the page said it done while the full sync never ran).
@@ -126,6 +130,13 @@ def _record(store: Store, ended: datetime, started: datetime, run: dict) -> None
         store.full_sync_requested_at = None
     if store.full_sync_requested_at is None and _answered(store.sync_requested_at, started):
         store.sync_requested_at = None
+
+
+def _later_run_recorded(store: Store, started: datetime) -> bool:
+    """Whether the result kept is of a run that began after `started` (runs recorded before lojasync kept their
+    start: no)."""
+    kept = (store.last_run or {}).get("started")
+    return kept is not None and datetime.fromisoformat(kept) > aware(started)
 
 
 def _answered(requested: datetime | None, started: datetime) -> bool:
