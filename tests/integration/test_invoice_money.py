@@ -225,3 +225,38 @@ def test_each_line_of_the_store_simulators_promoted_orders_keeps_its_promotion(a
         assert all(d >= g for d, g in zip(discounts, given, strict=True)), order["id"]
         rest = Decimal(order["discount"]) - Decimal(order["promotional_discount"]["total_discount_amount"])
         assert sum(d - g for d, g in zip(discounts, given, strict=True)) == rest, order["id"]
+
+
+def test_a_promoted_order_imported_before_lines_kept_their_promotion_gets_it_at_its_next_read(app, company, sefaz):  # noqa: F811
+    """review (upgrade): an open order imported before lojasync kept each line's promotion has none (NULL), and the
+    import skipped every later read of it whose content was the same (the promotion was out of the digest), a
+    "Reprocessar" too: its NF-e shared the whole discount by value (22,00 / 11,00), the very error the promotion
+    fixes. Read again, it takes the store's promotion (as the shipping and the marketplace were taken), and its NF-e
+    has 28,00 / 5,00."""
+    payload = order_payload(id=2600000109, **ONE_LINE_PROMOTED)
+    # As the version before it imported the order: `promotional_discount` unread, so the lines' promotions NULL and
+    # the digest what it made of the rest.
+    (number,) = imported(app, {k: v for k, v in payload.items() if k != "promotional_discount"})
+    with app.read_uow() as uow:
+        assert [line.promotion for line in uow.orders.get(number).lines] == [None, None]
+    imported(app, payload)   # the next full sync (or Reprocessar) reads the same order
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert authorised.status == "authorised", authorised.rejection_reason
+    proc = etree.fromstring(invoice_xml(app.uow(), invoice.id))
+    assert _line_discounts(proc) == {"CAM-ALG-P": Decimal("28.00"), "CAN-CER": Decimal("5.00")}
+
+
+def test_an_invoiced_order_read_again_with_its_promotion_is_not_a_store_change(app, company, sefaz):  # noqa: F811
+    """The same read of an order already invoiced before the promotion was kept: its digest differs (the promotion is
+    in it now), yet nothing of its sale changed: no store change is flagged, nobody is asked to cancel its NF-e."""
+    payload = order_payload(id=2600000110, **ONE_LINE_PROMOTED)
+    (number,) = imported(app, {k: v for k, v in payload.items() if k != "promotional_discount"})
+    invoice = generate_invoice(app.uow(), app.cipher, number)
+    authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+    assert authorised.status == "authorised", authorised.rejection_reason
+    imported(app, payload)
+    with app.read_uow() as uow:
+        order = uow.orders.get(number)
+        assert not order.needs_attention, order.attention_reasons
+        assert [line.promotion for line in order.lines] == [None, None]   # the NF-e's lines stay as it took them
