@@ -663,3 +663,28 @@ def test_a_cancellation_says_the_lgpd_erasure_it_owed_failed(app, logged_in, sto
     text = text_of(logged_in.get(url).text)
     assert "cancelada: estoque devolvido" in text and f"Pedido {number}: {ERASURE_PENDING}" in text
     assert asked == [number]
+
+
+def test_an_nfe_awaiting_sefaz_after_an_outage_says_sefaz_was_down_not_that_it_was_sent(app, logged_in, store_id,
+                                                                                         company, sefaz):
+    """Review: SEFAZ answered 108 (paralisado) and took nothing, the history said "ela não foi registrada", and the
+    NF-e's page, opened again later, said "a NF-e foi enviada e a SEFAZ ainda não respondeu": an operator read that
+    SEFAZ might hold it. The page now says what the last send met, as the history does."""
+    (number,) = imported(app, store_id, {"id": 2300000041, "payment_status": "paid"})
+    url = invoice_for(app, logged_in, number)
+    sefaz.set_switches(out_of_service="108")
+    post(logged_in, url, f"{url}/transmitir")
+    sefaz.reset_switches()
+    page = text_of(logged_in.get(url).text)
+    assert "Aguardando SEFAZ:" in page, page
+    assert "foi enviada e a SEFAZ ainda não respondeu" not in page, page
+    assert "SEFAZ fora do ar" in page and "108" in page and "não foi registrada" in page, page
+
+    # Sent and its answer lost: that one still reads as sent without an answer.
+    (other,) = imported(app, store_id, {"id": 2300000042, "payment_status": "paid"})
+    lost_url = invoice_for(app, logged_in, other)
+    sefaz.set_switches(drop_answers=1)
+    post(logged_in, lost_url, f"{lost_url}/transmitir")
+    sefaz.reset_switches()
+    lost = text_of(logged_in.get(lost_url).text)
+    assert "foi enviada e a SEFAZ ainda não respondeu" in lost and "SEFAZ fora do ar" not in lost, lost
