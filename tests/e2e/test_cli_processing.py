@@ -663,7 +663,7 @@ def test_the_lists_of_nfe_and_receivables_come_in_pages(lojasync, app, order_num
     assert "1/2" in first and "2/2" not in first and "Página 1 de 2. Próxima: a mesma lista com --page 2." in first
     second = lojasync("receivables", "list", "--limit", "1", "--page", "2")
     assert "2/2" in second and "Página 2 de 2." in second
-    assert lojasync("receivables", "list", "--limit", "1", "--page", "3") == "Não há página 3: são 2."
+    assert lojasync("receivables", "list", "--limit", "1", "--page", "3") == "Não há página 3: a lista tem 2 páginas."
 
     lojasync("company", "set", "--name", "Loja Exemplo Ltda", "--cnpj", "11.222.333/0001-81", "--ie", "110042490114",
              "--street", "Rua A", "--number", "10", "--district", "Centro", "--city", "São Paulo", "--uf", "SP",
@@ -677,7 +677,7 @@ def test_the_lists_of_nfe_and_receivables_come_in_pages(lojasync, app, order_num
     assert len(json.loads(lojasync("invoices", "list", "--format", "json"))) == 2
     newest = lojasync("invoices", "list", "--limit", "1")
     assert "Página 1 de 2. Próxima: a mesma lista com --page 2." in newest
-    assert lojasync("invoices", "list", "--limit", "1", "--page", "3") == "Não há página 3: são 2."
+    assert lojasync("invoices", "list", "--limit", "1", "--page", "3") == "Não há página 3: a lista tem 2 páginas."
 
 
 def test_the_list_of_vendas_simples_comes_in_pages(lojasync, app):
@@ -693,7 +693,7 @@ def test_the_list_of_vendas_simples_comes_in_pages(lojasync, app):
     assert "Página 1 de 2. Próxima: a mesma lista com --page 2." in newest
     last = lojasync("sales", "list", "--limit", "2", "--page", "2")
     assert "Página 2 de 2." in last and "Próxima" not in last
-    assert lojasync("sales", "list", "--limit", "2", "--page", "3") == "Não há página 3: são 2."
+    assert lojasync("sales", "list", "--limit", "2", "--page", "3") == "Não há página 3: a lista tem 2 páginas."
     assert lojasync("sales", "list", "--status", "confirmada", "--limit", "2") == "Nenhuma venda simples confirmada."
 
 
@@ -708,7 +708,7 @@ def test_the_stock_list_comes_in_pages(lojasync, order_number):
     assert "Página 1 de 2. Próxima: a mesma lista com --page 2." in first
     second = lojasync("stock", "list", "--limit", "1", "--page", "2")
     assert "CAN-CER" in second and "CAM-ALG-P" not in second and "Página 2 de 2." in second
-    assert lojasync("stock", "list", "--limit", "1", "--page", "3") == "Não há página 3: são 2."
+    assert lojasync("stock", "list", "--limit", "1", "--page", "3") == "Não há página 3: a lista tem 2 páginas."
 
 
 def test_a_products_movements_come_in_pages(lojasync, order_number):
@@ -729,7 +729,7 @@ def test_a_products_movements_come_in_pages(lojasync, order_number):
     second = lojasync("stock", "movements", "CAM-ALG-P", "--limit", "2", "--page", "2")
     assert "│ -3 │ 6 │" in second and "│ +7 │" not in second
     assert "Página 2 de 2." in second and "Próxima" not in second
-    assert lojasync("stock", "movements", "CAM-ALG-P", "--limit", "2", "--page", "3") == "Não há página 3: são 2."
+    assert lojasync("stock", "movements", "CAM-ALG-P", "--limit", "2", "--page", "3") == "Não há página 3: a lista tem 2 páginas."
     assert "Página" not in lojasync("stock", "movements", "CAM-ALG-P")   # one page of 50: nothing to say
     assert lojasync("stock", "movements", "CAN-CER", "--page", "2") == (
         "O produto CAN-CER ainda não teve movimentações.")

@@ -76,7 +76,7 @@ def test_the_sales_list_has_pages_of_50_that_keep_the_filter(app, logged_in, sto
     # not a number is the first.
     beyond = logged_in.get("/vendas?situacao=pendente&pagina=9")
     assert beyond.status_code == 200 and shown(beyond.text, "venda") == []
-    assert "Não há página 9: são 2. Ir para a primeira." in text_of(beyond.text)
+    assert "Não há página 9: a lista tem 2 páginas. Ir para a primeira." in text_of(beyond.text)
     assert 'href="/vendas?situacao=pendente&amp;pagina=1"' in beyond.text
     assert shown(logged_in.get("/vendas?pagina=abc").text, "venda") == newest_first[:50]
 
@@ -100,7 +100,7 @@ def test_the_invoices_list_has_pages_of_50_that_keep_the_filter(app, logged_in, 
     assert shown(logged_in.get("/nfe?situacao=pendente&pagina=2").text, "nfe") == [ids[0]]
     assert "Nenhuma NF-e nessa situação" in logged_in.get("/nfe?situacao=autorizada&pagina=3").text
     beyond = logged_in.get("/nfe?pagina=3")
-    assert shown(beyond.text, "nfe") == [] and "Não há página 3: são 2." in text_of(beyond.text)
+    assert shown(beyond.text, "nfe") == [] and "Não há página 3: a lista tem 2 páginas." in text_of(beyond.text)
 
 
 @contextlib.contextmanager

@@ -78,7 +78,7 @@ def test_the_list_shows_each_installment_with_its_order_situation_and_totals(log
 def test_a_page_beyond_the_last_says_so_and_links_to_the_first(logged_in, order_number):
     page = logged_in.get("/financeiro", params={"situacao": "em-aberto", "pagina": "4"})
     assert page.status_code == 200 and rows_of(page.text) == []
-    assert "Não há página 4: são 1." in text_of(page.text)
+    assert "Não há página 4: a lista tem 1 página." in text_of(page.text)
     assert 'href="/financeiro?situacao=em-aberto&amp;pagina=1"' in page.text
 
 
@@ -446,7 +446,7 @@ def test_a_refused_receipt_day_comes_back_as_typed_not_as_today(logged_in, app, 
 
 
 def test_an_action_on_the_last_row_of_the_last_page_lands_on_a_page_that_exists(logged_in, app, order_number):
-    """review: receiving the only row of page 2 of "em aberto" came back to "Não há página 2: são 1"."""
+    """review: receiving the only row of page 2 of "em aberto" came back to "Não há página 2: a lista tem 1 página"."""
     from datetime import date
     from decimal import Decimal
 

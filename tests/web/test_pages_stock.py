@@ -301,7 +301,7 @@ def test_a_long_list_comes_in_pages_that_keep_the_filter(logged_in, app):
     assert second.text.count('href="/estoque/SKU-') == 5 and "Página 2 de 2" in second.text
     assert 'rel="prev">Página anterior</a>' in second.text
     beyond = logged_in.get("/estoque", params={"filtro": "loja", "pagina": "99"})   # said, as the order list does
-    assert beyond.text.count('href="/estoque/SKU-') == 0 and "Não há página 99: são 2." in beyond.text
+    assert beyond.text.count('href="/estoque/SKU-') == 0 and "Não há página 99: a lista tem 2 páginas." in beyond.text
     assert 'href="/estoque?filtro=loja&amp;pagina=1"' in beyond.text
 
 

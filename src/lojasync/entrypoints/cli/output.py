@@ -79,7 +79,8 @@ def page_total(matched: int, size: int | None) -> int:
 def page_caption(page: int, pages: int, again: str = "a mesma busca") -> str | None:
     """Where this page is among the others, and how to get the next; None when there is one page only."""
     if page > pages:
-        return f"Não há página {page}: são {formats.number(pages)}."
+        # "são 1" read wrong (pages review): the list's count of pages, in the singular when it has one.
+        return f"Não há página {page}: a lista tem {formats.number(pages)} {'página' if pages == 1 else 'páginas'}."
     if pages <= 1:
         return None
     caption = f"Página {page} de {formats.number(pages)}."
