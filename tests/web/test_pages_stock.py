@@ -305,6 +305,20 @@ def test_a_long_list_comes_in_pages_that_keep_the_filter(logged_in, app):
     assert 'href="/estoque?filtro=loja&amp;pagina=1"' in beyond.text
 
 
+
+def test_an_unknown_filter_shows_every_product_and_says_why(logged_in, app):
+    """pages journey: /estoque?filtro=xx showed every product without a word, where the orders' list says it does not
+    know the situation asked for."""
+    with app.uow() as uow:
+        uow.products.add(Product("SKU-A", "Produto A", Decimal("10.00"), created_by_store=True))
+        uow.products.add(Product("SKU-B", "Produto B", Decimal("10.00")))
+        uow.commit()
+    page = logged_in.get("/estoque", params={"filtro": "xx"})
+    assert page.status_code == 200
+    assert page.text.count('href="/estoque/SKU-') == 2
+    assert "Filtro desconhecido: escolha um da lista." in page.text
+    assert "Filtro desconhecido" not in logged_in.get("/estoque", params={"filtro": "loja"}).text
+
 def test_a_sku_with_spaces_and_slashes_has_its_own_page(logged_in, app):
     with app.uow() as uow:
         uow.products.add(Product("KIT 2/3 #A", "Kit de canecas", Decimal("30.00")))

@@ -40,8 +40,14 @@ ORIGINS = [("", "— (padrão da empresa)"), ("0", "0 - Nacional"), ("1", "1 - E
            ("7", "7 - Estrangeira, mercado interno sem similar"), ("8", "8 - Nacional, conteúdo importado > 70%")]
 
 
+# The list's "Mostrar" choices; any other value shows every product and the field says why, as the orders' list does
+# for a situation it does not know (pages journey: /estoque?filtro=xx showed everything without a word).
+STOCK_FILTERS = ("", "erp", "loja", "sem-ncm")
+
+
 @router.get("/estoque", include_in_schema=False)
 def stock_page(request: Request, busca: str = "", filtro: str = "", pagina: str = "1") -> Response:
+    errors = {} if filtro in STOCK_FILTERS else {"filtro": "Filtro desconhecido: escolha um da lista."}
     rows = stock_overview(request.app.state.container.read_uow())
     wanted = fold(busca.strip())   # without accents, as the orders' search: "cafe" finds "Café moído"
     shown = [r for r in rows
@@ -51,7 +57,7 @@ def stock_page(request: Request, busca: str = "", filtro: str = "", pagina: str 
              and (filtro != "loja" or r["created_by_store"]) and (filtro != "erp" or r["managed"])
              and (filtro != "sem-ncm" or not r["ncm"])]
     return render(request, "stock/list.html", {"result": page_of(request, shown, pagina), "total": len(rows),
-                                               "busca": busca, "filtro": filtro,
+                                               "busca": busca, "filtro": filtro, "errors": errors,
                                                "default_ncm": _default_ncm(request.app.state.container)})
 
 
