@@ -688,3 +688,27 @@ def test_an_nfe_awaiting_sefaz_after_an_outage_says_sefaz_was_down_not_that_it_w
     sefaz.reset_switches()
     lost = text_of(logged_in.get(lost_url).text)
     assert "foi enviada e a SEFAZ ainda não respondeu" in lost and "SEFAZ fora do ar" not in lost, lost
+
+
+def test_an_nfe_sefaz_took_in_a_batch_after_an_outage_does_not_say_sefaz_took_nothing(app, logged_in, store_id,
+                                                                                      company, sefaz):
+    """Review of e3645980: 108 at the first send, then a later send SEFAZ took in an asynchronous batch (103, still
+    105: no history entry), then a question about that batch that reached nobody (`_sending_over`: no send in
+    flight). SEFAZ holds the NF-e: the page must not say "ela não foi registrada" from the older outage."""
+    (number,) = imported(app, store_id, {"id": 2300000043, "payment_status": "paid"})
+    url = invoice_for(app, logged_in, number)
+    invoice_id = int(url.rsplit("/", 1)[1])
+    sefaz.set_switches(out_of_service="108")
+    post(logged_in, url, f"{url}/transmitir")
+    sefaz.reset_switches()
+    sefaz.set_switches(sync=False, processing_polls=1000)      # taken in a batch, still processing
+    post(logged_in, url, f"{url}/transmitir")
+    sefaz.reset_switches()
+    with app.uow() as uow:
+        invoice = uow.invoices.get(invoice_id)
+        assert invoice.sefaz_receipt is not None and invoice.status.value == "awaiting_sefaz"
+        invoice.sending_over()   # what `_sending_over` does when the question by receipt reaches nobody
+        uow.commit()
+    page = text_of(logged_in.get(url).text)
+    assert "Aguardando SEFAZ:" in page, page
+    assert "não foi registrada" not in page, page

@@ -205,6 +205,13 @@ def _sefaz_down(container, invoice) -> str | None:
     history said "ela não foi registrada"; an operator read that SEFAZ might hold it."""
     if invoice.status != "awaiting_sefaz" or invoice.sent_at is not None:
         return None
+    with container.read_uow() as uow:
+        held = uow.invoices.get(invoice.id)
+        if held is None or held.sefaz_receipt is not None:
+            # A later send SEFAZ took in an asynchronous batch (103/105) writes no history entry: SEFAZ holds it,
+            # whatever an older outage said (review: a question about the batch that reached nobody cleared the send
+            # in flight, and the page said "ela não foi registrada").
+            return None
     named = f"NF-e {invoice_words(invoice.number, invoice.series)} "
     try:
         log = show_order(container.read_uow(), invoice.order_number)["log"]
