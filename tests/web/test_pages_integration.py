@@ -648,3 +648,23 @@ def test_a_sync_that_lost_its_lease_does_not_take_the_place_of_the_run_that_took
     record_failed(app.uow(), store_id, False, 0, {}, took_over + timedelta(minutes=4),
                   took_over + timedelta(minutes=5), SyncBusy("Outro processo assumiu esta loja durante a sincronização."))
     assert _outcome(logged_in.get("/integracao").text, STORE).startswith("Sincronização parou em ")
+
+
+def test_a_complete_sync_asked_for_and_answered_by_the_first_one_is_not_run_again_when_its_task_comes(
+        logged_in, app, simulator):
+    """Review of e0a42c34: the first sync answered the Sincronização completa asked for before it, but the task the
+    click queued, reaching the worker after it, still read the whole store again."""
+    from huey import MemoryHuey
+
+    from lojasync.entrypoints.tasks import TaskQueue
+
+    view, _ = add_store(app.uow(), app.cipher, simulator.store_id, simulator.access_token, simulator.api_url)
+    store = str(simulator.store_id)
+    logged_in.post(f"/integracao/lojas/{store}/sincronizar", data={"csrf_token": csrf_of(
+        logged_in.get("/integracao").text), "completa": "1"})
+    _worker_sync(app, view.id)   # the periodic one, the store's first, answers it
+    (state,) = store_states(app.read_uow())
+    answered_at = state.last_run.ended_at
+    TaskQueue(app, huey=MemoryHuey("test", immediate=False))._sync_task(view.id, True, True)   # the click's task
+    (state,) = store_states(app.read_uow())
+    assert state.last_run.ended_at == answered_at   # no second read of the whole store

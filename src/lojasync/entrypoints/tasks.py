@@ -260,8 +260,10 @@ class TaskQueue:
         external_id = syncable_store(app.read_uow(), store_id)
         if external_id is None:
             return
-        if busy_tries and pending_request(app.read_uow(), store_id, full) is None:
-            return   # a run of its kind begun since the request answered it meanwhile (another click's, the periodic)
+        if (requested or busy_tries) and pending_request(app.read_uow(), store_id, full) is None:
+            # A run of its kind begun since the request answered it meanwhile (another click's, the periodic; a
+            # store's first sync, a complete one: review, the click's full task read the whole store again after it).
+            return
         try:
             report = sync_store(app.uow(), app.client_for, app.policy(), external_store_id=external_id, full=full,
                                 overlap_seconds=app.settings.sync_overlap_seconds,
