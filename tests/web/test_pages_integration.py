@@ -644,6 +644,13 @@ def test_a_sync_that_lost_its_lease_does_not_take_the_place_of_the_run_that_took
                            resolution="Sincronize de novo: ela retoma de onde parou."))
     said = _outcome(logged_in.get("/integracao").text, STORE)
     assert said.startswith("Sincronização terminada em ") and "4 criados" in said, said
+    # Nor does its end, when it ended all the same (it lost the lease while retrying its failed orders).
+    with app.uow() as uow:
+        record_finished(uow.stores.get(store_id), False, 2, {Outcome.CREATED: 2}, first,
+                        took_over + timedelta(minutes=3))
+        uow.commit()
+    said = _outcome(logged_in.get("/integracao").text, STORE)
+    assert said.startswith("Sincronização terminada em ") and "4 criados" in said, said
     # A stop of a run that began after the one recorded is said, as before.
     record_failed(app.uow(), store_id, False, 0, {}, took_over + timedelta(minutes=4),
                   took_over + timedelta(minutes=5), SyncBusy("Outro processo assumiu esta loja durante a sincronização."))

@@ -84,7 +84,11 @@ def pending_request(uow: ConnectorUnitOfWork, store_id: int, full: bool) -> date
 
 def record_finished(store: Store, full: bool, fetched: int, counts: Mapping[Outcome, int], started: datetime,
                     ended: datetime) -> None:
-    """In the transaction that moves the store's cursor: the run and its counts are recorded together."""
+    """In the transaction that moves the store's cursor: the run and its counts are recorded together; not over the
+    result of a run that began after it (this one lost its lease where it does not look, retrying its failed orders,
+    and the run that took the store over ended first: review)."""
+    if _later_run_recorded(store, started):
+        return
     _record(store, ended, started, {"full": full, "fetched": fetched, "counts": _counts(counts)})
 
 
