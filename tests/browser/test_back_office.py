@@ -165,14 +165,16 @@ def test_an_order_without_cpf_says_why_and_is_linked_by_hand(page, shots, back_o
     expect(customer.get_by_text("cliente sem CPF/CNPJ na loja")).to_be_visible()
     shots(page, "pedido-sem-cliente")
 
-    # An NF-e needs the customer: the refusal says what is missing and what to do, in Portuguese.
+    # An NF-e needs the customer: the menu does not offer it and says what it needs, in Portuguese (pages journey:
+    # it was offered, then refused); the venda simples, which needs none, is offered.
     page.get_by_text("Mais ações", exact=True).click()
-    page.get_by_role("button", name="NF-e", exact=True).click()
-    refusal = page.get_by_role("alert")
-    expect(refusal).to_contain_text("CPF/CNPJ")
-    expect(refusal).to_contain_text("Resolução:")
+    menu = page.get_by_test_id("mais-acoes")
+    expect(menu.get_by_text("NF-e: o pedido não tem cliente com CPF/CNPJ")).to_be_visible()
+    expect(menu.get_by_role("button", name="NF-e", exact=True)).to_have_count(0)
+    expect(menu.get_by_role("button", name="Venda simples", exact=True)).to_be_visible()
     expect(page.get_by_text("Traceback")).to_have_count(0)
-    shots(page, "nfe-recusada-sem-cliente")
+    shots(page, "nfe-sem-cliente")
+    page.get_by_text("Mais ações", exact=True).click()   # closed again, the customer's form below in view
 
     customer.get_by_label("CPF ou CNPJ do cliente").fill("529.982.247-25")
     customer.get_by_label("Nome (para cadastrar um cliente novo)").fill("Maria das Dores")
@@ -181,6 +183,8 @@ def test_an_order_without_cpf_says_why_and_is_linked_by_hand(page, shots, back_o
     expect(customer.get_by_text("Maria das Dores (529.982.247-25)")).to_be_visible()
     expect(customer.get_by_text("vinculado manualmente")).to_be_visible()
     shots(page, "pedido-vinculado")
+    page.get_by_text("Mais ações", exact=True).click()   # with the customer, the NF-e is offered
+    expect(page.get_by_test_id("mais-acoes").get_by_role("button", name="NF-e", exact=True)).to_be_visible()
 
 
 def test_three_orders_are_invoiced_in_one_batch(page, shots, back_office):

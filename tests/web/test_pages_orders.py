@@ -183,6 +183,19 @@ def test_generating_without_a_company_shows_the_message_and_the_resolution(app, 
     assert f"Pedido {number}" in text          # still the order's page, with its buttons
 
 
+
+def test_an_order_without_customer_offers_the_venda_simples_not_the_nfe_and_says_why(app, logged_in, store_id):
+    """pages journey: Gerar → NF-e was offered on an order without a customer, and refused when clicked (409); the page
+    does not offer what it would refuse (as for a cancelled order): it says what the NF-e needs."""
+    (number,) = imported(app, store_id, {"id": 2200007002, "customer": None, "contact_identification": None})
+    page = logged_in.get(f"/pedidos/{number}").text
+    assert "Sem cliente vinculado" in text_of(page)
+    assert 'data-testid="gerar-nfe"' not in page and 'data-testid="gerar-venda"' in page
+    assert ("NF-e: o pedido não tem cliente com CPF/CNPJ. Vincule um em Cliente para gerá-la; a venda simples não "
+            "precisa de cliente.") in text_of(page)
+    with_customer = logged_in.get(f"/pedidos/{imported(app, store_id, {'id': 2200007003})[0]}").text
+    assert 'data-testid="gerar-nfe"' in with_customer and 'data-testid="nfe-sem-cliente"' not in with_customer
+
 def test_a_cancelled_order_lists_why_no_document_can_be_generated(app, logged_in, store_id, company):
     (number,) = imported(app, store_id, {"id": 2200008001, "status": "cancelled"})
     answer = post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/gerar-venda")
