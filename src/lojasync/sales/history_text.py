@@ -340,12 +340,7 @@ def _written_back(params: Mapping[str, Any]) -> str:
 
 
 def _invoice(params: Mapping[str, Any]) -> str:
-    return invoice_words(params.get("number"), params.get("series"))
-
-
-def invoice_words(number: object, series: object) -> str:
-    """How the history names an NF-e: "nº 12 série 1" (the NF-e's page finds its own entries by it)."""
-    return f"nº {number} série {series}"
+    return f"nº {params.get('number')} série {params.get('series')}"
 
 
 LEVEL_LABELS = {Level.INFO: "informação", Level.WARNING: "aviso", Level.ERROR: "erro"}

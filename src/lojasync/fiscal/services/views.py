@@ -18,6 +18,8 @@ from lojasync.fiscal.errors import (
 from lojasync.fiscal.invoices import Invoice, InvoiceStatus
 from lojasync.fiscal.ports import ProcessingUnitOfWork
 from lojasync.fiscal.simple_sales import SaleStatus, SimpleSale
+from lojasync.sales.history import HistoryType
+from lojasync.sales.history_text import Names, render
 from lojasync.shared.errors import Gap
 
 
@@ -266,6 +268,29 @@ def show_sale(uow: ProcessingUnitOfWork, sale_id: int) -> SaleView:
         if sale is None:
             raise SaleNotFound(sale_id=sale_id)
         return sale_view(sale, uow.orders.get(sale.order_id))
+
+
+# The history entries that end a send of an NF-e awaiting SEFAZ: the newest says what its last send met.
+_SEND_ENDINGS = (HistoryType.INVOICE_SEFAZ_DOWN.value, HistoryType.INVOICE_UNANSWERED.value)
+
+
+def sefaz_down_words(uow: ProcessingUnitOfWork, invoice_id: int) -> str | None:
+    """The history's words when the last send of an NF-e awaiting SEFAZ (none in flight now) met SEFAZ out of service
+    (108/109: it took nothing); None otherwise. Pages journey: the NF-e's page said "a NF-e foi enviada e a SEFAZ
+    ainda não respondeu" while the history said "ela não foi registrada"; an operator read that SEFAZ might hold it."""
+    with uow:
+        invoice = uow.invoices.get(invoice_id)
+        # A later send SEFAZ took in an asynchronous batch (103/105) writes no history entry: SEFAZ holds it, whatever
+        # an older outage said (review: a question about the batch that reached nobody cleared the send in flight).
+        if (invoice is None or invoice.status is not InvoiceStatus.AWAITING or invoice.sent_at is not None
+                or invoice.sefaz_receipt is not None):
+            return None
+        endings = [entry for entry in uow.order_history.for_order(invoice.order_id)
+                   if entry.type in _SEND_ENDINGS and entry.params.get("number") == invoice.number
+                   and entry.params.get("series") == invoice.series]
+        if not endings or endings[-1].type != HistoryType.INVOICE_SEFAZ_DOWN.value:
+            return None
+        return render(endings[-1].type, endings[-1].params, Names())
 
 
 def list_invoices(uow: ProcessingUnitOfWork, status: InvoiceStatus | None = None,

@@ -50,12 +50,9 @@ from lojasync.fiscal.services.number_voids import (
     void_xml,
     voids_covering,
 )
-from lojasync.fiscal.services.views import page_of_invoices, show_invoice
+from lojasync.fiscal.services.views import page_of_invoices, sefaz_down_words, show_invoice
 from lojasync.fiscal.services.worker_work import left_to_worker
 from lojasync.nuvemshop.services.lgpd.redaction import erasure_still_pending
-from lojasync.sales.history import HistoryType
-from lojasync.sales.history_text import invoice_words
-from lojasync.sales.views import show_order
 from lojasync.shared.errors import LojasyncError
 
 router = APIRouter(dependencies=[Depends(page_user)])
@@ -178,7 +175,8 @@ def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **c
     no_worker = (no_worker_words(container, PAGE_NO_WORKER_ALONE)
                  if left_to_worker(invoice, voids) and not said else None)
     return render(request, "invoices/detail.html", {
-        "invoice": invoice, "asks_from": _asks_from(request, invoice), "sefaz_down": _sefaz_down(container, invoice),
+        "invoice": invoice, "asks_from": _asks_from(request, invoice),
+        "sefaz_down": sefaz_down_words(container.read_uow(), invoice.id),
         # Not one rejected 539/206: SEFAZ holds its number, and transmitting it again is refused (review: the button
         # was offered, then refused).
         "transmittable": invoice.status in TRANSMITTABLE and invoice.rejection_code not in NUMBER_SPENT_AT_SEFAZ,
@@ -193,33 +191,6 @@ def _invoice_page(request: Request, invoice_id: int, status_code: int = 200, **c
         "to_check": to_check_of(container.read_uow(), "nfe", str(invoice.id)) if invoice.status == "cancelled" else 0,
         "no_worker": no_worker, **context},
         status_code=status_code)
-
-
-# The history entries that end a send of an NF-e awaiting SEFAZ: the newest says what its last send met.
-_SEND_ENDINGS = (HistoryType.INVOICE_SEFAZ_DOWN.value, HistoryType.INVOICE_UNANSWERED.value)
-
-
-def _sefaz_down(container, invoice) -> str | None:
-    """The history's words when the last send of an NF-e awaiting SEFAZ (none in flight now) met SEFAZ out of service
-    (108/109: it took nothing). Review: the page said "a NF-e foi enviada e a SEFAZ ainda não respondeu" while the
-    history said "ela não foi registrada"; an operator read that SEFAZ might hold it."""
-    if invoice.status != "awaiting_sefaz" or invoice.sent_at is not None:
-        return None
-    with container.read_uow() as uow:
-        held = uow.invoices.get(invoice.id)
-        if held is None or held.sefaz_receipt is not None:
-            # A later send SEFAZ took in an asynchronous batch (103/105) writes no history entry: SEFAZ holds it,
-            # whatever an older outage said (review: a question about the batch that reached nobody cleared the send
-            # in flight, and the page said "ela não foi registrada").
-            return None
-    named = f"NF-e {invoice_words(invoice.number, invoice.series)} "
-    try:
-        log = show_order(container.read_uow(), invoice.order_number)["log"]
-    except LojasyncError:
-        return None
-    endings = [entry for entry in log if entry["event"] in _SEND_ENDINGS and named in entry["message"]]
-    last = endings[-1] if endings else None
-    return last["message"] if last and last["event"] == HistoryType.INVOICE_SEFAZ_DOWN.value else None
 
 
 def _asks_from(request: Request, invoice) -> datetime | None:
