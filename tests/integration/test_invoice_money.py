@@ -127,18 +127,10 @@ def test_orders_with_a_store_promotion_from_the_store_simulator_are_invoiced_at_
     """The store simulator sends promotions as the platform does: `promotional_discount` filled, the promotion counted
     in `discount` (beside any coupon or gateway discount) and netted out of `total`, the lines at their price before
     it. Synced over HTTP and invoiced, each NF-e is authorised with vNF = the store's total, vDesc = its discount."""
-    promoted = [o for o in store.simulator.orders() if o["promotional_discount"]["contents"]
-                and o["status"] != "cancelled" and store.simulator.record(o["id"]).document_kind in ("cpf", "cnpj")]
+    promoted = _promoted(store)
     assert len(promoted) >= 3 and any(Decimal(o["discount"]) > Decimal(o["promotional_discount"]
                                                                        ["total_discount_amount"]) for o in promoted)
-    add_store(app.uow(), app.cipher, store.store_id, store.access_token, store.api_url)
-    sync_store(app.uow(), app.client_for, app.policy(), external_store_id=store.store_id)
-    numbers = {o["store_order_id"]: o["number"] for o in list_orders(app.uow())}
-    for order in promoted:
-        invoice = generate_invoice(app.uow(), app.cipher, numbers[str(order["id"])])
-        authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-        assert authorised.status == "authorised", authorised.rejection_reason
-        proc = etree.fromstring(invoice_xml(app.uow(), invoice.id))
+    for order, proc in _synced_and_authorised(app, sefaz, store, promoted):
         totals = [Decimal(one(proc, f"//n:ICMSTot/n:{tag}")) for tag in ("vProd", "vDesc", "vNF")]
         assert totals == [Decimal(order["subtotal"]), Decimal(order["discount"]), Decimal(order["total"])], order["id"]
         prices = sorted(Decimal(e.text) for e in proc.xpath("//n:det/n:prod/n:vUnCom", namespaces=NS))
@@ -205,17 +197,9 @@ def test_promotion_data_that_does_not_name_the_orders_lines_is_shared_by_value_a
 def test_each_line_of_the_store_simulators_promoted_orders_keeps_its_promotion(app, company, sefaz, store):  # noqa: F811
     """Synced over HTTP (the promotion's amounts are JSON numbers there), each promoted line's vDesc holds its
     promotion, and what the items have beyond their promotions is the rest of the discount (coupon, gateway)."""
-    promoted = [o for o in store.simulator.orders() if o["promotional_discount"]["contents"]
-                and o["status"] != "cancelled" and store.simulator.record(o["id"]).document_kind in ("cpf", "cnpj")]
+    promoted = _promoted(store)
     assert promoted
-    add_store(app.uow(), app.cipher, store.store_id, store.access_token, store.api_url)
-    sync_store(app.uow(), app.client_for, app.policy(), external_store_id=store.store_id)
-    numbers = {o["store_order_id"]: o["number"] for o in list_orders(app.uow())}
-    for order in promoted:
-        invoice = generate_invoice(app.uow(), app.cipher, numbers[str(order["id"])])
-        authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
-        assert authorised.status == "authorised", authorised.rejection_reason
-        proc = etree.fromstring(invoice_xml(app.uow(), invoice.id))
+    for order, proc in _synced_and_authorised(app, sefaz, store, promoted):
         own = {}
         for content in order["promotional_discount"]["contents"]:
             own[content["id"]] = own.get(content["id"], Decimal(0)) + Decimal(str(content["total_discount_amount"]))
@@ -260,3 +244,21 @@ def test_an_invoiced_order_read_again_with_its_promotion_is_not_a_store_change(a
         order = uow.orders.get(number)
         assert not order.needs_attention, order.attention_reasons
         assert [line.promotion for line in order.lines] == [None, None]   # the NF-e's lines stay as it took them
+
+
+def _promoted(store) -> list[dict]:
+    """The store simulator's promoted orders an NF-e can be made of (not cancelled, a CPF/CNPJ customer)."""
+    return [o for o in store.simulator.orders() if o["promotional_discount"]["contents"]
+            and o["status"] != "cancelled" and store.simulator.record(o["id"]).document_kind in ("cpf", "cnpj")]
+
+
+def _synced_and_authorised(app, sefaz, store, promoted: list[dict]):
+    """Sync the store over HTTP, then each of these orders' NF-e generated and authorised: (order, its nfeProc)."""
+    add_store(app.uow(), app.cipher, store.store_id, store.access_token, store.api_url)
+    sync_store(app.uow(), app.client_for, app.policy(), external_store_id=store.store_id)
+    numbers = {o["store_order_id"]: o["number"] for o in list_orders(app.uow())}
+    for order in promoted:
+        invoice = generate_invoice(app.uow(), app.cipher, numbers[str(order["id"])])
+        authorised, _ = approve_invoice(app.uow(), app.cipher, sefaz, invoice.id)
+        assert authorised.status == "authorised", authorised.rejection_reason
+        yield order, etree.fromstring(invoice_xml(app.uow(), invoice.id))
