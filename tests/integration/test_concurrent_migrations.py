@@ -3,13 +3,14 @@ beside the restarted services) migrate one at a time; the others wait and find i
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 
 import pytest
 from alembic.script import ScriptDirectory
 
 from lojasync.db.engine import build_engine
-from lojasync.db.migrate import alembic_config, current_revision
+from lojasync.db.migrate import MIGRATION_BUSY, alembic_config, current_revision
 from tests.integration.old_database import database_at
 
 
@@ -56,7 +57,22 @@ def test_a_process_that_waits_for_another_ones_migration_says_so(tmp_path, monke
     engine.dispose()
     lock = os.open(f"{tmp_path / 'old.db'}.migrating", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(lock, fcntl.LOCK_EX)   # another process migrating
-    released = threading.Timer(1.0, os.close, args=(lock,))
+    once = threading.Lock()
+
+    def release() -> None:
+        if once.acquire(blocking=False):
+            os.close(lock)
+
+    # Released once the command says it waits (a second held after the start was too short for a command starting on
+    # a machine busy with four test processes: it found the lock free and said nothing); at the latest after 30 s.
+    class ReleaseWhenWaiting(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage() == MIGRATION_BUSY:
+                release()
+
+    waiting = ReleaseWhenWaiting()
+    logging.getLogger("lojasync.db").addHandler(waiting)
+    released = threading.Timer(30.0, release)
     released.start()
     monkeypatch.setenv("LOJASYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'old.db'}")
     monkeypatch.setenv("LOJASYNC_DATA_DIR", str(tmp_path))
@@ -64,7 +80,9 @@ def test_a_process_that_waits_for_another_ones_migration_says_so(tmp_path, monke
     try:
         result = CliRunner().invoke(cli, ["db", "upgrade"])
     finally:
-        released.join()
+        released.cancel()
+        release()
+        logging.getLogger("lojasync.db").removeHandler(waiting)
         reset_container()
     assert result.exit_code == 0, result.output
     assert "Outro processo está aplicando as migrações deste banco de dados: aguardando ele terminar" in result.output
