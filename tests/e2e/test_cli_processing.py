@@ -472,8 +472,10 @@ def test_receivables_past_due_are_listed_as_vencida_as_financeiro_shows_them(loj
 
 def test_sales_show_says_how_the_items_add_up_to_the_total(lojasync, order_number):
     sale = json.loads(lojasync("orders", "sale", str(order_number), "--format", "json"))
-    assert "Itens R$ 150,00; frete menos descontos R$ 10,00; total R$ 160,00." in lojasync("sales", "show",
-                                                                                          str(sale["id"]))
+    shown = lojasync("sales", "show", str(sale["id"]))
+    assert "Itens R$ 150,00; frete menos descontos R$ 10,00; total R$ 160,00." in shown
+    # Pages journey: "cliente do pedido" named nobody; the sale names the customer it was made to.
+    assert "cliente João da Silva Araújo (529.982.247-25)" in shown
 
 
 def test_a_sku_typed_in_another_case_finds_its_product_unless_two_differ_only_in_case(lojasync, app, order_number):

@@ -76,7 +76,21 @@ def test_a_sale_without_a_customer_says_it_is_to_the_consumidor_final(app, logge
     page = text_of(logged_in.get(sale_for(logged_in, number)).text)
     assert "Cliente Consumidor final (venda sem cliente)" in page
     (other,) = imported(app, store_id, {"id": 2400000010})
-    assert "Cliente o do pedido" in text_of(logged_in.get(sale_for(logged_in, other)).text)
+    # Pages journey: it said "Cliente o do pedido", naming nobody; the sale names the customer it was made to.
+    assert "Cliente João da Silva Araújo (529.982.247-25)" in text_of(logged_in.get(sale_for(logged_in, other)).text)
+
+
+def test_a_pending_sale_names_the_customer_it_will_be_confirmed_with(app, logged_in, store_id):
+    """A pending sale takes its order's customer when confirmed: a customer linked to the order after the sale was
+    generated is the one its page names, before and after the confirmation."""
+    (number,) = imported(app, store_id, {"id": 2400000014, "customer": None, "contact_identification": None})
+    url = sale_for(logged_in, number)
+    assert "Cliente Consumidor final (venda sem cliente)" in text_of(logged_in.get(url).text)
+    assert post(logged_in, f"/pedidos/{number}", f"/pedidos/{number}/cliente", cpf_cnpj="390.533.447-05",
+                nome="Maria Souza").status_code == 303
+    assert "Cliente Maria Souza (390.533.447-05)" in text_of(logged_in.get(url).text)
+    assert post(logged_in, url, f"{url}/confirmar").status_code == 303
+    assert "Cliente Maria Souza (390.533.447-05)" in text_of(logged_in.get(url).text)
 
 
 def test_a_sale_page_shows_how_its_items_add_up_to_its_total(app, logged_in, store_id):

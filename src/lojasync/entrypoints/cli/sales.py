@@ -27,7 +27,7 @@ from lojasync.entrypoints.cli.receivables import print_refund_check_hint
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
-from lojasync.fiscal.services.views import SaleView, list_sales, page_of_sales, show_sale
+from lojasync.fiscal.services.views import SaleView, list_sales, page_of_sales, sale_customer, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
 
 app = typer.Typer(help="Vendas simples (sem NF-e).", no_args_is_help=True)
@@ -90,7 +90,9 @@ def show(sale_id: SaleId, fmt: FormatOption = OutputFormat.TABLE) -> None:
         print_json(sale.to_dict())
         return
     # A sale needs no customer: without one it is to the consumidor final, and says so.
-    buyer = "cliente do pedido" if sale.customer_id is not None else "consumidor final (venda sem cliente)"
+    customer = sale_customer(container().read_uow(), sale)
+    buyer = (f"cliente {escape(customer.name)} ({formats.tax_id(customer.tax_id)})" if customer is not None
+             else "consumidor final (venda sem cliente)")
     console.print(f"[bold]Venda simples {sale.id}[/] — pedido {sale.order_number} — {sale.status_label} — "
                   f"total {formats.money(sale.total)} — {buyer}", highlight=False)
     table(None, ["Item", "SKU", "Produto", "Qtd.", money_column("Unitário"), money_column("Total")],

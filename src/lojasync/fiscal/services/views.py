@@ -270,6 +270,27 @@ def show_sale(uow: ProcessingUnitOfWork, sale_id: int) -> SaleView:
         return sale_view(sale, uow.orders.get(sale.order_id))
 
 
+@dataclass(frozen=True)
+class SaleCustomer:
+    name: str
+    tax_id: str
+
+
+def sale_customer(uow: ProcessingUnitOfWork, sale: SaleView) -> SaleCustomer | None:
+    """Whom a venda simples is to; None: the consumidor final. A pending sale takes its order's customer when it is
+    confirmed (a customer linked to the order meanwhile counts), so it is the order's customer of now; a confirmed or
+    cancelled one keeps its own. Pages journey: the sale's page said "Cliente: o do pedido", which named nobody."""
+    with uow:
+        customer_id = sale.customer_id
+        if sale.status == SaleStatus.PENDING.value:
+            order = uow.orders.get(sale.order_number, lines=False)
+            customer_id = order.customer_id if order is not None else customer_id
+        if customer_id is None:
+            return None
+        customer = uow.customers.by_ids([customer_id]).get(customer_id)
+        return SaleCustomer(customer.name, customer.tax_id) if customer is not None else None
+
+
 # The history entries that end a send of an NF-e awaiting SEFAZ: the newest says what its last send met.
 _SEND_ENDINGS = (HistoryType.INVOICE_SEFAZ_DOWN.value, HistoryType.INVOICE_UNANSWERED.value)
 

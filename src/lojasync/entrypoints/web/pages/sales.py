@@ -18,7 +18,7 @@ from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.finance.views import to_check_of
 from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
-from lojasync.fiscal.services.views import page_of_sales, show_sale
+from lojasync.fiscal.services.views import page_of_sales, sale_customer, show_sale
 from lojasync.fiscal.simple_sales import SaleStatus
 from lojasync.nuvemshop.services.lgpd.redaction import erasure_still_pending
 from lojasync.shared.errors import LojasyncError
@@ -46,8 +46,9 @@ def _sale_page(request: Request, sale_id: int, status_code: int = 200, **context
     # Received before the cancellation and flagged: where they are checked (the flash said only "conferir").
     to_check = (to_check_of(request.app.state.container.read_uow(), "simple_sale", str(sale.id))
                 if sale.status == "cancelled" else 0)
-    return render(request, "sales/detail.html", {"sale": sale, "action_error": None, "to_check": to_check,
-                                                 **context}, status_code=status_code)
+    customer = sale_customer(request.app.state.container.read_uow(), sale)
+    return render(request, "sales/detail.html", {"sale": sale, "customer": customer, "action_error": None,
+                                                 "to_check": to_check, **context}, status_code=status_code)
 
 
 @router.get("/vendas/{sale_id}", include_in_schema=False)
