@@ -52,6 +52,8 @@ def test_a_user_is_added_with_a_password_typed_twice(logged_in, app, csrf_of):
     page = logged_in.get("/configuracoes")
     assert f"Usuário {OTHER} criado." in text_of(page.text)
     assert OTHER in text_of(page.text.split('id="tabela-usuarios"')[1])
+    # The column is the user's last login (pages journey: "Último acesso" read as the last page seen).
+    assert "Último login" in page.text and "Último acesso" not in page.text
 
 
 def test_a_generated_password_is_shown_once_and_works(logged_in, app, csrf_of):

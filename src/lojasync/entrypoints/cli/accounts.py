@@ -77,7 +77,7 @@ def users_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
     if not users:
         console.print("Nenhum usuário: crie o primeiro com 'lojasync users add EMAIL'.", highlight=False)
         return
-    table("Usuários", ["E-mail", "Situação", time_column("Criado em"), time_column("Último acesso"), "Sessões"],
+    table("Usuários", ["E-mail", "Situação", time_column("Criado em"), time_column("Último login"), "Sessões"],
           [[escape(u.email), "ativo" if u.active else "desativado", formats.when(u.created_at),
             formats.when(u.last_login_at), u.open_sessions] for u in users])
 
