@@ -175,3 +175,46 @@ def test_an_api_body_that_is_not_json_says_so(web, api_token):
         "Authorization": f"Bearer {api_token}", "Content-Type": "application/json"})
     assert answer.status_code == 422
     assert "JSON" in answer.json()["erro"] and "em: 0" not in answer.json()["erro"]
+
+
+def _patterns(node):
+    """Every `pattern` the OpenAPI schema puts on what a client sends (parameters and request bodies)."""
+    if isinstance(node, dict):
+        if "pattern" in node and isinstance(node["pattern"], str):
+            yield node["pattern"]
+        for value in node.values():
+            yield from _patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _patterns(value)
+
+
+@pytest.mark.parametrize(("call", "field"), [
+    (lambda api: api.get("/api/v1/orders", params={"store": "loja-1"}), "store"),
+    (lambda api: api.put("/api/v1/customers/390 533 447 05/ie", json={"state_registration": None}), "document"),
+    (lambda api: api.post("/api/v1/stock/counts", json={"sku": "X", "quantity": 1, "count_id": "contagem 12/3"}),
+     "count_id"),
+    (lambda api: api.post("/api/v1/stock/adjustments", json={"sku": "X", "quantity": 1, "adjustment_id": "ajuste #1"}),
+     "adjustment_id"),
+])
+def test_a_value_out_of_a_fields_format_says_what_the_format_is(web, api_token, call, field):
+    """API journey: a count_id with a space, a store id with letters, a CPF with spaces answered only
+    "Dados inválidos em: count_id (formato inválido)." and "Corrija os campos indicados": the integrator could not
+    tell which characters to drop without reading the schema's regular expression."""
+    web.headers["Authorization"] = f"Bearer {api_token}"
+    answer = call(web)
+    assert answer.status_code == 422, answer.text
+    said = answer.json()["erro"]
+    assert f"{field} (" in said and "formato inválido)" not in said, said
+
+
+def test_every_format_a_client_sends_has_words(web, api_token):
+    """Each pattern of a parameter or a request body is read in Portuguese (a new one without words fails here)."""
+    from lojasync.entrypoints.web.validation_words import PATTERN_WORDS
+
+    schema = web.get("/api/v1/openapi.json", headers={"Authorization": f"Bearer {api_token}"}).json()
+    sent = set(_patterns([op.get("parameters", []) for path in schema["paths"].values() for op in path.values()]))
+    bodies = {name: body for name, body in schema["components"]["schemas"].items()
+              if not name.endswith("Out") and name != "ApiErrorBody"}
+    sent |= set(_patterns(bodies))
+    assert sent and sent <= set(PATTERN_WORDS), sent - set(PATTERN_WORDS)

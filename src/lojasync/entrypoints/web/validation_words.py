@@ -22,6 +22,20 @@ def _day_words(ctx: dict) -> str:
     return "dia AAAA-MM-DD"
 
 
+# What each format a client sends takes, in words: "formato inválido" alone left an integrator reading the schema's
+# regular expression to learn that a count_id takes no spaces (API journey). Keyed by the pattern itself, so that
+# a route that declares one without words here fails its test (tests/web/test_bad_input.py).
+PATTERN_WORDS = {
+    r"^[0-9]{1,20}$": "só algarismos, até 20",
+    r"^[0-9A-Za-z.\-]{11,18}$": "CPF ou CNPJ, com ou sem pontos e traço, sem barra nem espaços",
+    r"^[A-Za-z0-9._:-]+$": "só letras sem acento, algarismos e . _ : -, sem espaços",
+}
+
+
+def _pattern_words(ctx: dict) -> str:
+    return PATTERN_WORDS.get(str(ctx.get("pattern", "")), "formato inválido")
+
+
 # What a field of the wrong kind should hold, by pydantic's error type: an integrator reads "status (use
 # 'pendente' ou 'autorizada')" instead of guessing from the field's name.
 _EXPECTED = {
@@ -43,7 +57,7 @@ _EXPECTED = {
     "string_type": lambda ctx: "texto",
     "string_too_short": lambda ctx: f"ao menos {ctx.get('min_length')} caractere(s)",
     "string_too_long": lambda ctx: f"até {ctx.get('max_length')} caracteres",
-    "string_pattern_mismatch": lambda ctx: "formato inválido",
+    "string_pattern_mismatch": _pattern_words,
     "list_type": lambda ctx: "lista",
     "too_short": lambda ctx: f"ao menos {ctx.get('min_length')} item(ns)",
     "too_long": lambda ctx: f"até {ctx.get('max_length')} itens",
