@@ -334,3 +334,27 @@ def test_the_schema_bounds_numbers_with_json_schema_keywords(api):  # noqa: F811
     (limit,) = [p for p in schema["paths"]["/api/v1/invoices"]["get"]["parameters"] if p["name"] == "limit"]
     assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 1000)
     assert api.get("/api/v1/invoices?limit=0").status_code == 422   # as the schema now says
+
+
+def test_stock_and_receivable_refusals_name_the_api_call_that_resolves_them(app, api):  # noqa: F811
+    """API journey: an entrada of a product never counted (409 stock.product_not_counted), a saída past the stock
+    (409 stock.adjustment_beyond_stock) and cancelling a received receivable (409 finance.receivable_received)
+    answered resolutions naming the product's page, "Desfazer recebimento, na lista do Financeiro", and no
+    `na_api`, though POST /stock/counts and POST /receivables/N/undo-receipt are what resolves each."""
+    number = imported(app, 2100000350)
+    uncounted = api.post("/api/v1/stock/adjustments", json={"sku": "CAN-CER", "quantity": 5}).json()
+    assert uncounted["codigo"] == "stock.product_not_counted"
+    assert uncounted["na_api"].startswith('POST /api/v1/stock/counts com {"sku": "CAN-CER", "quantity": N}')
+    api.post("/api/v1/stock/counts", json={"sku": "CAN-CER", "quantity": 2})
+    beyond = api.post("/api/v1/stock/adjustments", json={"sku": "CAN-CER", "quantity": -30}).json()
+    assert beyond["codigo"] == "stock.adjustment_beyond_stock"
+    assert beyond["na_api"].startswith('POST /api/v1/stock/counts com {"sku": "CAN-CER", "quantity": N}')
+
+    sale = api.post(f"/api/v1/orders/{number}/simple-sale").json()
+    api.post(f"/api/v1/sales/{sale['id']}/confirm")
+    (row, *_) = api.get("/api/v1/receivables", params={"order": number}).json()["items"]
+    api.post(f"/api/v1/receivables/{row['id']}/receive")
+    refused = api.post(f"/api/v1/receivables/{row['id']}/cancel", json={"reason": "cliente desistiu"}).json()
+    assert refused["codigo"] == "finance.receivable_received"
+    assert refused["na_api"] == (f"POST /api/v1/receivables/{row['id']}/undo-receipt (com o motivo), depois "
+                                 f"POST /api/v1/receivables/{row['id']}/cancel")

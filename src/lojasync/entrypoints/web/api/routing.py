@@ -143,6 +143,13 @@ _BY_CODE = {
     "sales.customer_already_linked": 'repita a chamada com "replace": true no corpo (troca o cliente)',
     "nuvemshop.event_not_retryable": f"POST {PREFIX}/orders/{{order_number}}/resync (lê o pedido de novo da loja)",
     "fiscal.order_needs_reread": f"POST {PREFIX}/orders/{{order_number}}/resync (lê o pedido de novo da loja)",
+    # The stock's and the receivables' refusals name the product's page and the Financeiro list (API journey).
+    "stock.product_not_counted": (f'POST {PREFIX}/stock/counts com {{{{"sku": "{{sku}}", "quantity": N}}}} (N: o que '
+                                  "há agora, já contando esta entrada ou saída; depois, os ajustes)"),
+    "stock.adjustment_beyond_stock": (f'POST {PREFIX}/stock/counts com {{{{"sku": "{{sku}}", "quantity": N}}}} (se o '
+                                      "estoque do ERP está errado: N, o que há na prateleira)"),
+    "finance.receivable_received": (f"POST {PREFIX}/receivables/{{receivable_id}}/undo-receipt (com o motivo), "
+                                    f"depois POST {PREFIX}/receivables/{{receivable_id}}/cancel"),
     "finance.receipt_date_conflict": (f"POST {PREFIX}/receivables/{{receivable_id}}/undo-receipt (com o motivo), "
                                       f"depois POST {PREFIX}/receivables/{{receivable_id}}/receive com o received_on "
                                       "certo"),
