@@ -17,7 +17,7 @@ from lojasync.entrypoints.web.api.deps import container, sefaz
 from lojasync.entrypoints.web.api.invoices import InvoiceOut, invoice_out
 from lojasync.entrypoints.web.api.routing import LOCATION, PREFIX, api_router
 from lojasync.entrypoints.web.api.sales import SaleOut, sale_out
-from lojasync.entrypoints.web.api.types import ApiInput, ApiModel, Id, IsoDay, Money, WholeNumber
+from lojasync.entrypoints.web.api.types import TOTAL_HEADER, ApiInput, ApiModel, Id, IsoDay, Money, WholeNumber
 from lojasync.entrypoints.web.auth import api_person
 from lojasync.fiscal.services.invoices import Sefaz, generate_invoice
 from lojasync.fiscal.services.order_documents import order_documents
@@ -216,8 +216,17 @@ class ResolutionOut(ApiModel):
         "(um apagamento LGPD que falhou de novo). Vazia quando o pedido já não precisa de atenção."))
 
 
-@router.get("", response_model=OrderPageOut, summary="Lista os pedidos, do mais novo para o mais antigo, em páginas")
+# The total is in the body (`total`, with `pages`), and also in the header every other list of /api/v1 says it in:
+# a pager written for those read no total here (API journey).
+_WITH_TOTAL = {200: {"headers": {TOTAL_HEADER: {
+    "description": "Quantos pedidos atendem ao filtro, em todas as páginas (o mesmo que `total`).",
+    "schema": {"type": "integer"}}}}}
+
+
+@router.get("", response_model=OrderPageOut, responses=_WITH_TOTAL,
+            summary="Lista os pedidos, do mais novo para o mais antigo, em páginas")
 def list_(
+    response: Response,
     status: Annotated[OrderSituation | None, Query(description="Situação.")] = None,
     origin: Annotated[Origin | None, Query(description='Origem: "nuvemshop" (ou "loja-virtual"), a Loja virtual.')]
     = None,
@@ -245,6 +254,7 @@ def list_(
                            placed_from=day_start(placed_from) if placed_from else None,
                            placed_before=day_end(placed_to) if placed_to else None, text=q)
     result = search_store_orders(app.read_uow(), criteria, store, page, per_page)
+    response.headers[TOTAL_HEADER] = str(result.total)
     return OrderPageOut(items=[OrderSummaryOut.model_validate(for_scripts(o)) for o in result.items],
                         total=result.total, page=result.page, per_page=per_page, pages=result.pages)
 
