@@ -399,7 +399,8 @@ def test_a_workers_sync_that_failed_says_why_and_what_to_do(logged_in, app, simu
                    data={"csrf_token": csrf_of(logged_in.get("/integracao").text)})
     _worker_sync(app, store_id)
     said = _outcome(logged_in.get("/integracao").text, str(simulator.store_id))
-    assert said.startswith("Sincronização parou em ") and "Token de acesso recusado pela Nuvemshop" in said
+    # The store's first sync: a complete one, stopped.
+    assert said.startswith("Sincronização completa parou em ") and "Token de acesso recusado pela Nuvemshop" in said
     assert "Resolução:" in said and "na fila" not in said
 
 
@@ -623,6 +624,88 @@ def test_a_stores_first_sync_reads_every_order_and_answers_a_complete_one_asked_
     assert _outcome(logged_in.get("/integracao").text, store).startswith("Sincronização completa terminada em ")
     _worker_sync(app, view.id)   # the next incremental one is said as such
     assert _outcome(logged_in.get("/integracao").text, store).startswith("Sincronização terminada em ")
+
+
+def _store_down(app):
+    """The container with a store whose listing answers 503 past the client's retries (the worker's syncs stop)."""
+    import dataclasses
+
+    from lojasync.nuvemshop.client.errors import TemporaryError
+
+    down = dataclasses.replace(app)
+
+    def client_for(store):
+        client = app.client_for(store)
+
+        def list_orders_page(*args, **kwargs):
+            raise TemporaryError("Nuvemshop fora do ar (teste).", resolution="Tente de novo em alguns minutos.")
+
+        client.list_orders_page = list_orders_page
+        return client
+
+    down.client_for = client_for
+    return down
+
+
+def _synced_logged(caplog) -> list[bool]:
+    """`full` of each "store synced" line the worker logged, taken out of the log."""
+    said = [r.full for r in caplog.records if r.getMessage() == "store synced"]
+    caplog.clear()
+    return said
+
+
+def test_a_stores_first_sync_that_stops_or_is_resumed_is_still_a_complete_one(logged_in, app, simulator, caplog):
+    """Carried gap: a store's first sync (no cursor: it reads every order) was recorded as complete only when it ran
+    through at once: one that stopped was recorded as an incremental one that stopped, and the run that resumed it as
+    incremental, leaving the Sincronização completa asked for before it pending (the whole store read again after
+    it); the worker's log line said full=False for every first sync."""
+    view, _ = add_store(app.uow(), app.cipher, simulator.store_id, simulator.access_token, simulator.api_url)
+    store = str(simulator.store_id)
+    _worker_sync(_store_down(app), view.id)   # the periodic one, the store's first, stops
+    said = _outcome(logged_in.get("/integracao").text, store)
+    assert said.startswith("Sincronização completa parou em ") and "Nuvemshop fora do ar (teste)." in said, said
+    (state,) = store_states(app.read_uow())
+    assert state.last_run.full and state.last_run.failed and state.interrupted_run
+    # A Sincronização completa asked for before the stopped run began (the request it answered, had it ended) ...
+    with app.uow() as uow:
+        row = uow.stores.get(view.id)
+        row.full_sync_requested_at = row.sync_requested_at = row.run_started_at - timedelta(minutes=1)
+        uow.commit()
+    with caplog.at_level("INFO", logger="lojasync"):
+        _worker_sync(app, view.id)   # ... is answered by the incremental one that resumes it and reads it to the end
+    assert _synced_logged(caplog) == [True]
+    (state,) = store_states(app.read_uow())
+    assert state.last_run.full and not state.last_run.failed and not state.interrupted_run
+    assert state.sync_requested_at is None and not state.full_sync_requested
+    assert _outcome(logged_in.get("/integracao").text, store).startswith("Sincronização completa terminada em ")
+    with app.read_uow() as uow:
+        assert len(uow.orders.list()) == 3
+    with caplog.at_level("INFO", logger="lojasync"):
+        _worker_sync(app, view.id)   # the next one reads from the cursor: incremental, logged and said so
+    assert _synced_logged(caplog) == [False]
+    assert _outcome(logged_in.get("/integracao").text, store).startswith("Sincronização terminada em ")
+
+
+def test_a_complete_sync_asked_for_after_the_first_one_began_is_not_answered_by_its_resumption(logged_in, app,
+                                                                                             simulator, caplog):
+    """The run that resumes a first sync read its first pages before the request (with the settings of then): the
+    Sincronização completa asked for after that first sync began waits for a run of its own."""
+    view, _ = add_store(app.uow(), app.cipher, simulator.store_id, simulator.access_token, simulator.api_url)
+    store = str(simulator.store_id)
+    began = datetime.now(timezone.utc) - timedelta(minutes=10)
+    with app.uow() as uow:   # the first sync began, and its worker died
+        row = uow.stores.get(view.id)
+        row.run_started_at, row.run_since, row.run_next_page = began, None, 1
+        uow.commit()
+    logged_in.post(f"/integracao/lojas/{store}/sincronizar", data={"csrf_token": csrf_of(
+        logged_in.get("/integracao").text), "completa": "1"})
+    with caplog.at_level("INFO", logger="lojasync"):
+        _worker_sync(app, view.id)   # the periodic one resumes it
+    assert _synced_logged(caplog) == [True]
+    (state,) = store_states(app.read_uow())
+    assert state.last_run.full and state.full_sync_requested and not state.interrupted_run
+    said = _outcome(logged_in.get("/integracao").text, store)
+    assert said.startswith("Sincronização completa pedida em ") and "Sincronização completa terminada em " in said
 
 
 def test_a_sync_that_lost_its_lease_does_not_take_the_place_of_the_run_that_took_the_store_over(logged_in, app,

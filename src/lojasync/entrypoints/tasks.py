@@ -110,12 +110,13 @@ def build_huey(container: Container) -> Huey:
                               "corrompida)", resolution=QUEUE_CORRUPT) from exc
 
 
-def _log_synced(store_id: int, report: SyncReport, full: bool) -> None:
+def _log_synced(store_id: int, report: SyncReport) -> None:
     """What `lojasync sync` prints, for the operator who runs the worker at INFO (the last notes: the worker's syncs
     logged nothing when they succeeded, and the orders left out for the data inicial were counted by the terminal's
     sync only)."""
     counts = report.imports.counts()
-    log.info("store synced", extra={"store_id": store_id, "full": full, "fetched": report.fetched,
+    # Full as the run was (a store's first reads every order, whichever task ran it), not as the task was asked.
+    log.info("store synced", extra={"store_id": store_id, "full": report.full, "fetched": report.fetched,
                                     "api_calls": report.api_calls,
                                     **{f"orders_{outcome.value}": counts[outcome] for outcome in Outcome}})
 
@@ -291,7 +292,7 @@ class TaskQueue:
         except Exception:
             log.exception("sync failed", extra={"store_id": store_id})  # a bug: the next round tries again
         else:
-            _log_synced(store_id, report, full)
+            _log_synced(store_id, report)
 
     def _sync_again(self, store_id: int, full: bool, busy_tries: int) -> None:
         asked = pending_request(self.container.read_uow(), store_id, full)
@@ -522,7 +523,7 @@ class TaskQueue:
                                              overlap_seconds=app.settings.sync_overlap_seconds,
                                              page_size=app.settings.sync_page_size)
             if report is not None:
-                _log_synced(store_id, report, False)
+                _log_synced(store_id, report)
 
         return drain_store_events(app.uow(), app.client_for, policy, store_id,
                                   threshold=app.settings.coalesce_threshold, lgpd_handler=handle_lgpd_event,

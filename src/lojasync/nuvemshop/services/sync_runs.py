@@ -129,8 +129,9 @@ def _record(store: Store, ended: datetime, started: datetime, run: dict) -> None
     store.last_run_at, store.last_run = ended, {**run, "started": aware(started).isoformat()}
     # A request made after this run began is not answered by it (the sync it queued comes next); nor is a full one by
     # an incremental run (review: the periodic sync that began after Sincronização completa was clicked cleared it,
-    # and the page said it done while the full sync never ran).
-    if run["full"] and _answered(store.full_sync_requested_at, started):
+    # and the page said it done while the full sync never ran), nor by one resumed that read its first pages before
+    # it (a store's first sync taken up again: it read them with the settings of then).
+    if run["full"] and _answered(store.full_sync_requested_at, _first_began(store, started)):
         store.full_sync_requested_at = None
     if store.full_sync_requested_at is None and _answered(store.sync_requested_at, started):
         store.sync_requested_at = None
@@ -141,6 +142,13 @@ def _later_run_recorded(store: Store, started: datetime) -> bool:
     start: no)."""
     kept = (store.last_run or {}).get("started")
     return kept is not None and datetime.fromisoformat(kept) > aware(started)
+
+
+def _first_began(store: Store, started: datetime) -> datetime:
+    """When the run recorded read its first page: its start, or the start of the attempt it resumed (still on the
+    store until the run ends)."""
+    first = aware(store.run_started_at)
+    return started if first is None else min(aware(started), first)
 
 
 def _answered(requested: datetime | None, started: datetime) -> bool:

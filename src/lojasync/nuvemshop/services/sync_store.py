@@ -41,6 +41,9 @@ class SyncReport:
     external_store_id: str
     since: datetime | None
     resumed: bool
+    # It reads every order: asked for, or the store's first run (no cursor yet), stopped and resumed or not; said and
+    # recorded as a full one, so that a Sincronização completa asked for before it is answered by it.
+    full: bool = False
     pages: int = 0
     fetched: int = 0
     api_calls: int = 0
@@ -89,7 +92,7 @@ def reconcile_while_holding(uow: ConnectorUnitOfWork, client_factory: ClientFact
 def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size, progress, now,
          lease) -> SyncReport:
     begun = now()
-    report = SyncReport(external_store_id="", since=None, resumed=False)   # filled in as the run goes
+    report = SyncReport(external_store_id="", since=None, resumed=False, full=full)   # filled in as the run goes
     try:
         _read_store(uow, client_factory, policy, store_id, full, overlap_seconds, page_size, progress, now, lease,
                     report, begun)
@@ -97,7 +100,7 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
         # Said on the store for the Integração page (`sync_runs`), then raised as before; the database failing here
         # too (often the same outage) leaves only the run's own error.
         with contextlib.suppress(Exception):
-            record_failed(uow, store_id, full, report.fetched, report.imports.counts(), begun, now(), exc)
+            record_failed(uow, store_id, report.full, report.fetched, report.imports.counts(), begun, now(), exc)
         raise
     return report
 
@@ -105,8 +108,8 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
 def _read_store(uow, client_factory, policy, store_id, full, overlap_seconds, page_size, progress, now, lease,
                 report, begun) -> None:
     started = time.perf_counter()
-    snapshot, since, first_page, resumed = _begin_run(uow, store_id, full, overlap_seconds, begun)
-    report.external_store_id, report.since, report.resumed = snapshot.external_id, since, resumed
+    snapshot, first_page = _begin_run(uow, store_id, full, overlap_seconds, begun, report)
+    since, resumed = report.since, report.resumed
     params: dict[str, object] = {"per_page": page_size}
     if since is not None:
         params["updated_at_min"] = since.isoformat(timespec="seconds")
@@ -149,31 +152,36 @@ def _read_store(uow, client_factory, policy, store_id, full, overlap_seconds, pa
         for page in pages_shifted_back(client, params, pages_seen, apart):
             imported(page)
         _retry_failures(uow, client, snapshot.id, policy, report)
-        # A store's first run (no cursor yet) reads every order as a full one does: said and counted as one, so that
-        # a Sincronização completa asked for before it is answered by it, not run again after it.
-        _finish_run(uow, snapshot.id, now(), full or (since is None and not resumed), report, begun)
+        _finish_run(uow, snapshot.id, now(), report, begun)
     finally:
         report.api_calls = client.api_calls + pushed_calls
         report.seconds = time.perf_counter() - started
         client.close()
 
 
-def _begin_run(uow: ConnectorUnitOfWork, store_id: int, full: bool, overlap_seconds: int, started: datetime
-               ) -> tuple[Store, datetime | None, int, bool]:
+def _begin_run(uow: ConnectorUnitOfWork, store_id: int, full: bool, overlap_seconds: int, started: datetime,
+               report: SyncReport) -> tuple[Store, int]:
+    """Begin the run, or take up the one stopped; the store as it was, and the page to read first. Said on `report`
+    before anything can stop it: a first run that stops is recorded as the full one it is too."""
     with uow:
         store = uow.stores.get(store_id)
-        if not store.active:
-            raise inactive_error(uow, store)
-        if store.run_started_at is not None and not full:
-            result = (store, store.run_since, store.run_next_page or 1, True)
+        resumed = store.run_started_at is not None and not full
+        if resumed:
+            since, first_page = store.run_since, store.run_next_page or 1
         else:
-            since = None
+            since, first_page = None, 1
             if not full and store.sync_cursor is not None:
                 since = store.sync_cursor - timedelta(seconds=overlap_seconds)
+        # No `since`: the run reads every order, whether asked to or as the store's first (resumed or not: the
+        # Integração page says the run under way is a full one by the same rule, `running_full`).
+        report.external_store_id, report.since, report.resumed, report.full = (store.external_id, since, resumed,
+                                                                               since is None)
+        if not store.active:
+            raise inactive_error(uow, store)
+        if not resumed:
             store.run_started_at, store.run_since, store.run_next_page = started, since, 1
-            result = (store, since, 1, False)
         uow.commit()
-        return result
+        return store, first_page
 
 
 def _checkpoint(store_id: int, next_page: int) -> Callable[[ConnectorUnitOfWork], None]:
@@ -182,11 +190,11 @@ def _checkpoint(store_id: int, next_page: int) -> Callable[[ConnectorUnitOfWork]
     return save
 
 
-def _finish_run(uow: ConnectorUnitOfWork, store_id: int, finished: datetime, full: bool, report: SyncReport,
-                begun: datetime) -> None:
+def _finish_run(uow: ConnectorUnitOfWork, store_id: int, finished: datetime, report: SyncReport, begun: datetime
+                ) -> None:
     with uow:
         store = uow.stores.get(store_id)
-        record_finished(store, full, report.fetched, report.imports.counts(), begun, finished)
+        record_finished(store, report.full, report.fetched, report.imports.counts(), begun, finished)
         # The run's start, not its end: orders changed while it ran are read again next time.
         store.sync_cursor = store.run_started_at or store.sync_cursor
         store.run_started_at = store.run_since = store.run_next_page = None
