@@ -358,3 +358,20 @@ def test_stock_and_receivable_refusals_name_the_api_call_that_resolves_them(app,
     assert refused["codigo"] == "finance.receivable_received"
     assert refused["na_api"] == (f"POST /api/v1/receivables/{row['id']}/undo-receipt (com o motivo), depois "
                                  f"POST /api/v1/receivables/{row['id']}/cancel")
+
+
+def test_an_address_with_a_trailing_slash_says_the_one_without_it(api, web):  # noqa: F811
+    """API journey: POST /api/v1/orders/44/nfe/ answered an empty-bodied 307 to an absolute http:// address; a
+    client that follows no redirect (httpx's default, curl without -L) met no words, and behind a TLS proxy the
+    address pointed at plain http. The API says the address to use; a person's browser is sent on, relatively."""
+    answer = api.post("/api/v1/orders/44/nfe/", follow_redirects=False)
+    assert answer.status_code == 404
+    assert answer.json() == {"erro": "Endereço com barra no fim: /api/v1/orders/44/nfe/.", "codigo": "web.not_found",
+                             "resolucao": "Use /api/v1/orders/44/nfe, sem a barra no fim."}
+    listed = api.get("/api/v1/orders/?page=2", follow_redirects=False)
+    assert listed.status_code == 404 and "Use /api/v1/orders," in listed.json()["resolucao"]
+    assert api.get("/api/v1/nada/", follow_redirects=False).json()["erro"] == "Recurso não encontrado."
+
+    page = web.get("/pedidos/?pagina=2", follow_redirects=False)
+    assert page.status_code == 307 and page.headers["location"] == "/pedidos?pagina=2"
+    assert web.get("/nao-existe/", follow_redirects=False).status_code == 404

@@ -25,6 +25,9 @@ def create_app(container: Container, queue: TaskQueue) -> FastAPI:
     app.state.queue = queue
     app.state.inbox = container.webhook_inbox()
     app.state.clock = None  # the accounts' clock (UTC now); tests set their own
+    # An address with a trailing slash is answered by the 404 handler (errors._without_slash): words for the API,
+    # a relative redirect for a page; Starlette's own redirect had no body and an absolute http:// address.
+    app.router.redirect_slashes = False
     install_error_handlers(app)
     # Before any route reads a body (and so before the login check): see body_limit.py.
     app.add_middleware(BodyLimit)

@@ -12,7 +12,7 @@ import secrets
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
@@ -195,12 +195,34 @@ def _allowed_here(request: Request) -> str | None:
     return ", ".join(sorted(methods, key=lambda m: (_METHOD_ORDER + (m,)).index(m))) if methods else None
 
 
+def _without_slash(request: Request) -> str | None:
+    """The address without its trailing slash, when a route takes it. Starlette redirected such an address with an
+    empty-bodied 307 to an absolute http:// URL (API journey: a client that follows no redirect, httpx's default and
+    curl's, met no words; behind a TLS proxy it pointed at plain http)."""
+    path = request.url.path
+    if path == "/" or not path.endswith("/"):
+        return None
+    twin = path.rstrip("/") or "/"
+    scope = {**request.scope, "path": twin}
+    for context in iter_route_contexts(request.app.routes):
+        if context.route.matches(scope)[0] is not Match.NONE:
+            return twin
+    return None
+
+
 def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     headers = getattr(exc, "headers", None)
     if is_api(request) and exc.status_code in (400, 404, 405) and (refused := caller_refused(request)) is not None:
         return refused   # an address, method or body the API cannot take is said only to who may call it
     if exc.status_code == 405 and headers and "Allow" in headers:
         headers = {**headers, "Allow": _with_head(_allowed_here(request) or headers["Allow"])}
+    if exc.status_code == 404 and (twin := _without_slash(request)) is not None:
+        if is_api(request):
+            return api_error("web.not_found", f"Endereço com barra no fim: {request.url.path}.",
+                             f"Use {twin}, sem a barra no fim.", 404, headers)
+        # A person's browser goes on to the page (relative: the scheme and host the browser used).
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(twin + query, status_code=307, headers=headers)
     if exc.status_code == 404:
         message, resolution = "Página não encontrada.", "Confira o endereço ou volte para a lista de pedidos."
         if is_api(request):
