@@ -219,6 +219,49 @@ def test_promotions_leave_the_seeded_store_as_it_was(monkeypatch: pytest.MonkeyP
     assert changed > 10
 
 
+# The keys of a product's category in the platform's examples (TiendaNube/api-docs, resources/product.md).
+CATEGORY_KEYS = {"id", "name", "description", "handle", "parent", "subcategories", "google_shopping_category",
+                 "created_at", "updated_at"}
+
+
+def test_every_product_lists_its_category_and_a_promotion_names_the_category_of_its_lines(big: Simulator) -> None:
+    """Carried gap: promotions took a percentage off one category while every product listed no category
+    (`categories: []`): a client reading the products could not tell which ones a promotion applies to."""
+    products = {p["id"]: p for p in big.products()}
+    ids: dict[str, set[int]] = {}
+    for product in products.values():
+        (category,) = product["categories"]
+        assert category.keys() == CATEGORY_KEYS
+        assert isinstance(category["id"], int) and category["name"]["pt"]
+        assert category["parent"] is None and category["subcategories"] == []
+        assert ISO.match(category["created_at"]) and ISO.match(category["updated_at"])
+        # The category existed before any product was put in it.
+        assert datetime.fromisoformat(category["created_at"]) <= datetime.fromisoformat(product["created_at"])
+        ids.setdefault(category["name"]["pt"], set()).add(category["id"])
+    assert len(ids) > 3 and all(len(found) == 1 for found in ids.values())   # one id per category, each its own
+    assert len({found.pop() for found in ids.values()}) == len(ids)
+    promoted = [o for o in big.orders() if o["promotional_discount"]["contents"]]
+    assert promoted
+    for order in promoted:
+        lines = {line["id"]: line for line in order["products"]}
+        for content in order["promotional_discount"]["contents"]:
+            (category,) = products[lines[content["id"]]["product_id"]]["categories"]
+            assert (content["scope_value_id"], content["scope_value_name"]) == (category["id"], category["name"]["pt"])
+
+
+def test_the_categories_leave_the_seeded_orders_as_they_were(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listing the categories draws nothing from the store's stream: the same seed gives the same orders."""
+    from lojasync.simulators.nuvemshop import categories
+
+    config = SimulatorConfig(orders=300, seed=11, now=NOW)
+    listed = Simulator(config)
+    monkeypatch.setattr(categories, "list_on_products", lambda *args: None)
+    unlisted = Simulator(config)
+    assert listed.orders() == unlisted.orders()
+    assert all(p["categories"] == [] for p in unlisted.products())
+    assert [{**p, "categories": []} for p in listed.products()] == unlisted.products()
+
+
 def test_an_edited_quantity_recomputes_the_promotion() -> None:
     sim = Simulator(SimulatorConfig(orders=200, seed=5, now=NOW))
     order = next(o for o in sim.orders() if o["promotional_discount"]["contents"])

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from faker import Faker
 
-from lojasync.simulators.nuvemshop import lifecycle, promotions
+from lojasync.simulators.nuvemshop import categories, lifecycle, promotions
 from lojasync.simulators.nuvemshop.catalog import build_catalog
 from lojasync.simulators.nuvemshop.clock import STYLE_BRT, STYLE_UTC, completed_object
 from lojasync.simulators.nuvemshop.orders import OrderRecord, recompute_totals
@@ -64,8 +64,9 @@ class StoreGenerator:
         self.next_number = 100
         self.customers: list[Customer] = []
         self.products = build_catalog(self.rng, now, self.next_id)
-        self.categories = promotions.product_categories(self.products)
-        self.category_ids = promotions.category_ids(f"{store_id}:{seed}")
+        self.categories = categories.product_categories(self.products)
+        self.category_ids = categories.category_ids(f"{store_id}:{seed}")
+        categories.list_on_products(self.products, self.categories, self.category_ids)
 
     def next_id(self, kind: str) -> int:
         self._last_ids[kind] += 1 if kind == "address" else self.rng.randint(1, 4000 if kind == "order" else 40)

@@ -13,22 +13,11 @@ import random
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from lojasync.simulators.nuvemshop.catalog import TEMPLATES
-
 CENT = Decimal("0.01")
 SCRIPT = "NAtX%off"
 # A small share of orders meets a running promotion; drawn apart from the store's stream (see `draw`).
 SHARE = 0.1
 RATES = ("0.10", "0.15", "0.20")
-# The store's categories, by SKU prefix of the catalog's templates (the prefix is unique per product template).
-CATEGORIES = {
-    "Roupas": ("CAM-ALG", "CAM-IPE", "CAL-JEA", "BER-SAR", "VES-FLO", "BLU-TRI", "JAQ-COR"),
-    "Calçados": ("TEN-COU", "SAN-RAS", "CHI-SLI", "MEI-KIT"),
-    "Acessórios": ("BON-ABA", "MOC-EXE", "BOL-COU", "OCU-AVI", "CAP-SIL", "PUL-PRA"),
-    "Casa": ("CAN-CER", "GAR-INO", "CAF-FRA", "TOA-BAN", "ALM-LIN", "LUM-MES", "RED-ALG"),
-    "Beleza": ("SAB-LAV", "OLE-MAR", "VEL-PIT"),
-    "Empório": ("CAF-ESP",),
-}
 
 
 @dataclass(slots=True)
@@ -38,18 +27,6 @@ class Promotion:
     id: int
     rate: Decimal
     lines: dict[int, tuple[int, str]] = field(default_factory=dict)
-
-
-def category_ids(store_key: str) -> dict[str, int]:
-    """Stable category ids for one store, from their own stream (the store's stream is left as it was)."""
-    rng = random.Random(f"{store_key}:categories")
-    return {name: rng.randint(3_000_000, 4_000_000) for name in CATEGORIES}
-
-
-def product_categories(products: list[dict]) -> dict[int, str]:
-    """Product id -> category name; the catalog builds one product per template, in TEMPLATES order."""
-    by_prefix = {prefix: name for name, prefixes in CATEGORIES.items() for prefix in prefixes}
-    return {product["id"]: by_prefix[template[1]] for product, template in zip(products, TEMPLATES, strict=True)}
 
 
 def draw(rng: random.Random, lines: list[dict], categories: dict[int, str], ids: dict[str, int]) -> Promotion | None:
