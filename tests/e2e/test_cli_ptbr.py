@@ -269,3 +269,18 @@ def test_ctrl_c_in_sync_says_how_far_it_got(run, monkeypatch):
     monkeypatch.setattr(sync_command, "sync_store", interrupted)
     output = run("sync", expect=130)
     assert "Interrompida: 850 de 2.005 gravados; rode `lojasync sync` para continuar." in output
+
+
+def test_a_resumed_sync_says_whether_it_is_the_complete_one(run, monkeypatch):
+    """A store's first sync taken up again reads every order, and is recorded so; the terminal said only
+    "sincronização retomada"."""
+    from datetime import datetime, timezone
+
+    from lojasync.entrypoints.cli import sync as sync_command
+    from lojasync.nuvemshop.services.sync_store import SyncReport
+
+    reports = iter([SyncReport("123", None, resumed=True, full=True),
+                    SyncReport("123", datetime(2026, 3, 1, 15, 0, tzinfo=timezone.utc), resumed=True)])
+    monkeypatch.setattr(sync_command, "sync_store", lambda *args, **kwargs: next(reports))
+    assert "Loja 123: sincronização completa retomada." in run("sync")
+    assert "Loja 123: sincronização desde 01/03/2026 12:00 retomada." in run("sync")

@@ -78,10 +78,9 @@ def interrupted_message(saved: int, total: int | None, next_step: str = "rode `l
 
 def print_sync_report(report: SyncReport) -> None:
     counts = report.imports.counts()
-    if report.resumed:
-        where = "retomada"
-    else:
-        where = "completa" if report.since is None else f"desde {formats.when(report.since)}"
+    where = "completa" if report.full or report.since is None else f"desde {formats.when(report.since)}"
+    if report.resumed:   # a store's first sync taken up again is still the complete one it began as
+        where += " retomada"
     seconds = formats.format_decimal_places(report.seconds, 1)
     console.print(f"Loja {report.external_store_id}: sincronização {where}. {formats.number(report.fetched)} "
                   f"pedidos lidos em {formats.number(report.pages)} página(s), {formats.number(report.api_calls)} "
