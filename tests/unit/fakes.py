@@ -26,6 +26,7 @@ from lojasync.shared.events import (
     recording_events,
     sequence_mark,
 )
+from lojasync.stock.product_filter import listing_order, matches
 from tests.unit.fake_order_search import FakeOrderSearch
 
 _ids = itertools.count(1)
@@ -74,6 +75,10 @@ class FakeProducts(_Rows):
 
     def count(self) -> int:
         return len(self.rows)
+
+    def listing(self, criteria, limit: int | None = None, offset: int = 0) -> tuple[list, int]:
+        found = listing_order([p for p in self.rows if matches(criteria, p, p.id in self.counted_ids)])
+        return found[offset:None if limit is None else offset + limit], len(found)
 
     def by_skus(self, skus: Iterable[str], for_update: bool = False) -> dict:
         wanted = set(skus)

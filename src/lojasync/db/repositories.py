@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from lojasync.db.engine import UNICODE_LOWER
 from lojasync.db.metadata import utcnow
+from lojasync.db.product_listing import listing_page
 from lojasync.db.tables import customers as customers_table
 from lojasync.db.tables import order_history, order_lines
 from lojasync.db.tables import orders as order_table
@@ -25,6 +26,7 @@ from lojasync.shared.numbers import can_be_an_id
 from lojasync.shared.search_text import fold
 from lojasync.stock.counts import COUNT_SOURCE
 from lojasync.stock.ledger import StockMovement
+from lojasync.stock.product_filter import ProductFilter
 from lojasync.stock.products import Product
 
 
@@ -196,6 +198,10 @@ class ProductRepository:
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(Product)) or 0
+
+    def listing(self, criteria: ProductFilter, limit: int | None = None, offset: int = 0
+                ) -> tuple[list[Product], int]:
+        return listing_page(self.session, criteria, limit, offset)
 
     def stock_levels(self, product_ids: Iterable[int] | None = None) -> dict[int, int]:
         """Stock on hand per product (all, or these): the sum of its ledger."""

@@ -4,7 +4,8 @@ CPF/CNPJ) without punctuation, each pair joined by a separator no search text co
 
 A search then compares plain text with one LIKE per kind on SQLite and PostgreSQL alike, over a covering
 index, instead of folding 100,000 names per query (or needing `unaccent`) or joining the customers. A
-customer's new name or document is written to its orders when the customer changes.
+customer's new name or document is written to its orders when the customer changes. A product keeps its name
+and SKU folded the same way, for the Estoque list (`product_listing`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from lojasync.sales.customers import Customer
 from lojasync.sales.orders import Order
 from lojasync.shared.search_text import SEPARATOR, fold
 from lojasync.shared.tax_id import normalize_tax_id
+from lojasync.stock.products import Product
 
 NAME_LENGTH = 200       # each part's size: a folded name can grow ("ß" is "ss")
 DOCUMENT_LENGTH = 40
@@ -54,6 +56,18 @@ def _customer_written(mapper, connection, customer: Customer) -> None:
         customer.search_name = value
 
 
+def product_search_values(name: str | None, sku: str | None) -> dict[str, str]:
+    """The search columns of a product (the migration writes them too): its name and SKU folded, whole."""
+    return {"search_name": fold(name), "search_sku": fold(sku)}
+
+
+def _product_written(mapper, connection, product: Product) -> None:
+    """The Estoque list's search and sort columns, folded here as the customers' are (`product_listing`)."""
+    for column, value in product_search_values(product.name, product.sku).items():
+        if getattr(product, column, None) != value:
+            setattr(product, column, value)
+
+
 def _customer_changed(mapper, connection, customer: Customer) -> None:
     """A new name or document (the store sent it, LGPD erased it) is written to the customer's orders."""
     state = inspect(customer)
@@ -81,3 +95,5 @@ def maintain_search_columns() -> None:
     event.listen(Customer, "after_update", _customer_changed)
     event.listen(Customer, "before_insert", _customer_written)
     event.listen(Customer, "before_update", _customer_written)
+    event.listen(Product, "before_insert", _product_written)
+    event.listen(Product, "before_update", _product_written)

@@ -51,6 +51,11 @@ products = Table(
     Column("unit", String(6)),
     Column("gtin", String(14)),
     Column("cfop", String(4)),
+    # The name and the SKU as the Estoque list searches and sorts them (`shared.search_text.fold`), written with
+    # every change (`search_columns`): the list reads a page at a time, the same on SQLite and PostgreSQL. Text: a
+    # folded name can be longer than the name ("ß" is "ss"), and a cut one would sort and match otherwise.
+    Column("search_name", Text),
+    Column("search_sku", Text),
 )
 
 stock_movements = Table(

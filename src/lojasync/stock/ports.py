@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from lojasync.stock.ledger import StockMovement
+from lojasync.stock.product_filter import ProductFilter
 from lojasync.stock.products import Product
 
 
@@ -25,6 +26,11 @@ class ProductRepository(Protocol):
         """The products by SKU, then id (`limit` of them from `offset`; without `limit`, all)."""
 
     def count(self) -> int: ...
+
+    def listing(self, criteria: ProductFilter, limit: int | None = None, offset: int = 0
+                ) -> tuple[list[Product], int]:
+        """`limit` of the products `criteria` shows from `offset` (all without `limit`), in the Estoque list's order,
+        and how many it shows in all (`product_filter`: the rule)."""
 
     def stock_levels(self, product_ids: Iterable[int] | None = None) -> dict[int, int]:
         """Stock on hand per product id (all, or these): the sum of its ledger."""

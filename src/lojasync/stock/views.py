@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from lojasync.shared.errors import LojasyncError
-from lojasync.shared.search_text import fold
 from lojasync.shared.text import clean_text
 from lojasync.stock.ledger import StockMovement
 from lojasync.stock.ports import StockUnitOfWork
+from lojasync.stock.product_filter import ProductFilter
 from lojasync.stock.products import Product
 
 
@@ -162,18 +162,30 @@ def _ledger_rows(movements: list[StockMovement], balance: int) -> list[dict]:
 
 
 def stock_overview(uow: StockUnitOfWork) -> list[dict]:
-    """What the Estoque page lists: every product with its stock on hand, whether the ERP manages it (it was
-    counted) and whether the store created it (an unknown SKU arrived with an order)."""
+    """Every product as the Estoque page lists it (`stock_overview_page`), in its order."""
+    return stock_overview_page(uow, ProductFilter(), None, 0)[0]
+
+
+def stock_overview_page(uow: StockUnitOfWork, criteria: ProductFilter, limit: int | None, offset: int
+                        ) -> tuple[list[dict], int, int]:
+    """What the Estoque page lists: `limit` of the products `criteria` shows from `offset` (all without `limit`) by
+    name with accents folded, each with its stock on hand, whether the ERP manages it (it was counted) and whether
+    the store created it (an unknown SKU arrived with an order); how many `criteria` shows, and how many products
+    there are (one transaction). Only the page's products and balances are read: the page read all 20,000
+    products with their balances to show 100 (0.5-0.66 s a visit)."""
     with uow:
-        stock, managed = uow.products.stock_levels(), uow.products.counted()
+        products, matched = uow.products.listing(criteria, limit, offset)
+        total = matched if criteria.everything else uow.products.count()
+        # Without `limit` the whole ledger is summed at once; a page reads only its products' movements.
+        ids = None if limit is None else [p.id for p in products]
+        stock, managed = uow.products.stock_levels(ids), uow.products.counted(ids)
         reserved = uow.products.reserved(managed) if managed else {}
         return [{"product_id": p.id, "sku": p.sku, "reference": product_reference(p.sku, p.id), "name": p.name,
                  "price": p.price, "quantity": stock.get(p.id, 0),
                  "managed": p.id in managed, "reserved": reserved.get(p.id, 0),
                  "available": max(stock.get(p.id, 0) - reserved.get(p.id, 0), 0) if p.id in managed else None,
                  "created_by_store": p.created_by_store, "ncm": p.ncm}
-                # Accents folded, as the search folds them: "Água" among the A's, not after "Zíper" (review).
-                for p in sorted(uow.products.list(), key=lambda p: (fold(p.name), p.sku or ""))]
+                for p in products], matched, total
 
 
 def product_detail(uow: StockUnitOfWork, sku: str, limit: int | None = None, offset: int = 0,

@@ -16,17 +16,17 @@ from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
 from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.inputs import whole_number
 from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
-from lojasync.entrypoints.web.pages.paging import counted_page, page_count, page_number, page_of
+from lojasync.entrypoints.web.pages.paging import PER_PAGE, counted_page, page_count, page_number
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.services.company import CompanyMissing, show_company
 from lojasync.fiscal.services.views import document_orders, invoice_numbers
 from lojasync.shared.errors import LojasyncError
-from lojasync.shared.search_text import fold
 from lojasync.stock.adjustments import MAX_REASON, AdjustmentIdTaken, AdjustmentInvalid, adjust_stock
 from lojasync.stock.counts import CountIdTaken, CountInvalid, count_stock
 from lojasync.stock.fiscal_data import ProductFiscalData, set_fiscal_data
-from lojasync.stock.views import ProductNotFound, product_detail, stock_overview
+from lojasync.stock.product_filter import ProductFilter
+from lojasync.stock.views import ProductNotFound, product_detail, stock_overview_page
 
 router = APIRouter(dependencies=[Depends(page_user)])
 # The product page's forms, by the last part of their action's address.
@@ -48,15 +48,16 @@ STOCK_FILTERS = ("", "erp", "loja", "sem-ncm")
 @router.get("/estoque", include_in_schema=False)
 def stock_page(request: Request, busca: str = "", filtro: str = "", pagina: str = "1") -> Response:
     errors = {} if filtro in STOCK_FILTERS else {"filtro": "Filtro desconhecido: escolha um da lista."}
-    rows = stock_overview(request.app.state.container.read_uow())
-    wanted = fold(busca.strip())   # without accents, as the orders' search: "cafe" finds "Café moído"
-    shown = [r for r in rows
-             # The reference: "id:80" finds the product the list shows as "sem SKU (id:80)".
-             if (not wanted or wanted in fold(r["reference"]) or wanted in fold(r["name"])
-                 or (r["sku"] is None and wanted == str(r["product_id"])))
-             and (filtro != "loja" or r["created_by_store"]) and (filtro != "erp" or r["managed"])
-             and (filtro != "sem-ncm" or not r["ncm"])]
-    return render(request, "stock/list.html", {"result": page_of(request, shown, pagina), "total": len(rows),
+    # The search without accents, as the orders' ("cafe" finds "Café moído"); "id:80" finds "sem SKU (id:80)".
+    criteria = ProductFilter(text=busca, managed=filtro == "erp", created_by_store=filtro == "loja",
+                             without_ncm=filtro == "sem-ncm")
+    number = page_number(pagina)
+    # Only the page shown is read, with its counts: with 20,000 products, reading them all to show 100 took
+    # 0.5-0.66 s a visit.
+    rows, matched, total = stock_overview_page(request.app.state.container.read_uow(), criteria, PER_PAGE,
+                                               (number - 1) * PER_PAGE)
+    result = counted_page(request, rows, number, page_count(matched), matched)
+    return render(request, "stock/list.html", {"result": result, "total": total,
                                                "busca": busca, "filtro": filtro, "errors": errors,
                                                "default_ncm": _default_ncm(request.app.state.container)})
 
