@@ -431,3 +431,23 @@ def test_a_sku_that_reads_like_an_id_is_still_that_sku(app):
     with_sku = next(r for r in stock_overview(app.uow()) if r["sku"] == "ABC-1")
     with pytest.raises(ProductNotFound):
         product_detail(app.uow(), f"id:{with_sku['product_id']}")
+
+
+def test_the_list_and_a_product_with_a_trailing_slash_are_sent_on_as_every_other_page(logged_in, app):
+    """"/estoque/" is the SKU pattern's route with an empty SKU, not the router's 404: it answered 422 ("informe o
+    SKU"), also after the login that "/estoque/" sent to; "/estoque/ABC-1/" said no product has the SKU "ABC-1/".
+    Every other page's address with a trailing slash is sent on to the one without (`errors._without_slash`)."""
+    with app.uow() as uow:
+        uow.products.add(Product("ABC-1", "Caneca", Decimal("30.00")))
+        uow.products.add(Product("KIT 2/3", "Kit de canecas", Decimal("30.00")))
+        uow.commit()
+    listing = logged_in.get("/estoque/?busca=caneca&filtro=loja")
+    assert listing.status_code == 307 and listing.headers["location"] == "/estoque?busca=caneca&filtro=loja"
+    assert logged_in.get("/estoque//").headers["location"] == "/estoque"
+    product = logged_in.get("/estoque/ABC-1/")
+    assert product.status_code in (303, 307) and product.headers["location"] == "/estoque/ABC-1"
+    kit = logged_in.get("/estoque/KIT%202%2F3/")
+    assert kit.status_code in (303, 307) and kit.headers["location"] == "/estoque/KIT%202%2F3"
+    # A form's address with the slash goes to its product, as without it; an unknown SKU stays a 404 of its own.
+    assert logged_in.get("/estoque/ABC-1/contagem/").headers["location"] == "/estoque/ABC-1"
+    assert logged_in.get("/estoque/NAO-EXISTE").status_code == 404
