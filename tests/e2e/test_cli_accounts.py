@@ -42,6 +42,9 @@ def test_users_add_with_a_password_list_disable_enable(app, lojasync):
     assert "password" not in json.dumps(listed)
     table = lojasync("users", "list").output
     assert "ana@loja.com.br" in table and "ativo" in table
+    # Its column and its help say the same: the last login, not the last page seen (3b4249c2 renamed the column only).
+    helped = " ".join(lojasync("users", "list", "--help").output.split())
+    assert "o último login" in helped and "último acesso" not in helped
 
     disabled = lojasync("users", "disable", "ana@loja.com.br")
     assert "desativado; 1 sessão encerrada(s)" in disabled.output

@@ -68,7 +68,7 @@ def users_add(email: Annotated[str, typer.Argument(metavar="EMAIL")], password: 
 @users_app.command("list")
 @friendly_errors
 def users_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
-    """Lista os usuários, se estão ativos, o último acesso e as sessões abertas."""
+    """Lista os usuários, se estão ativos, o último login e as sessões abertas."""
     app = container()
     users = list_users(app.accounts_read_uow(), idle_timeout=app.settings.session_idle_timeout)
     if fmt is OutputFormat.JSON:
