@@ -708,6 +708,33 @@ def test_a_complete_sync_asked_for_after_the_first_one_began_is_not_answered_by_
     assert said.startswith("Sincronização completa pedida em ") and "Sincronização completa terminada em " in said
 
 
+def test_a_complete_sync_refused_for_an_inactive_store_answers_its_request_though_an_older_run_stopped(logged_in, app,
+                                                                                                      simulator):
+    """Review of fd8b0950: a full run that did not resume (asked for; refused, the store inactive) was taken as one
+    that read its first pages when an older stopped attempt began: its refusal left the request pending, and the page
+    said the sync waited in the worker's queue. It answers it, as before: the page says why it stopped."""
+    from lojasync.nuvemshop.services.sync_store import sync_store
+    from lojasync.shared.errors import LojasyncError
+
+    view, _ = add_store(app.uow(), app.cipher, simulator.store_id, simulator.access_token, simulator.api_url)
+    store = str(simulator.store_id)
+    with app.uow() as uow:   # a first sync began and its worker died; the store was then made inactive
+        row = uow.stores.get(view.id)
+        row.run_started_at = datetime.now(timezone.utc) - timedelta(minutes=10)
+        row.run_since, row.run_next_page = None, 1
+        uow.commit()
+    logged_in.post(f"/integracao/lojas/{store}/sincronizar", data={"csrf_token": csrf_of(
+        logged_in.get("/integracao").text), "completa": "1"})
+    with app.uow() as uow:
+        uow.stores.get(view.id).active = False
+        uow.commit()
+    with pytest.raises(LojasyncError):   # `lojasync sync --full`: the worker does not sync an inactive store
+        sync_store(app.uow(), app.client_for, app.policy(), external_store_id=store, full=True)
+    (state,) = store_states(app.read_uow())
+    assert state.last_run is not None and state.last_run.failed
+    assert not state.full_sync_requested and state.sync_requested_at is None
+
+
 def test_a_sync_that_lost_its_lease_does_not_take_the_place_of_the_run_that_took_the_store_over(logged_in, app,
                                                                                                 store_id):
     """Carried gap: a run that lost its lease (another process took the store) stops at its next page and records

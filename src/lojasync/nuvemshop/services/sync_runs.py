@@ -83,17 +83,17 @@ def pending_request(uow: ConnectorUnitOfWork, store_id: int, full: bool) -> date
 
 
 def record_finished(store: Store, full: bool, fetched: int, counts: Mapping[Outcome, int], started: datetime,
-                    ended: datetime) -> None:
+                    ended: datetime, resumed: bool = False) -> None:
     """In the transaction that moves the store's cursor: the run and its counts are recorded together; not over the
     result of a run that began after it (this one lost its lease where it does not look, retrying its failed orders,
     and the run that took the store over ended first: review)."""
     if _later_run_recorded(store, started):
         return
-    _record(store, ended, started, {"full": full, "fetched": fetched, "counts": _counts(counts)})
+    _record(store, ended, started, {"full": full, "fetched": fetched, "counts": _counts(counts)}, resumed)
 
 
 def record_failed(uow: ConnectorUnitOfWork, store_id: int, full: bool, fetched: int, counts: Mapping[Outcome, int],
-                  started: datetime, ended: datetime, error: Exception) -> None:
+                  started: datetime, ended: datetime, error: Exception, resumed: bool = False) -> None:
     """The run stopped on `error`: what it had read, and the error's words with what to do (a bug, in general words:
     its traceback is for the log). The database failing here too is left to the caller's error."""
     if isinstance(error, LojasyncError):
@@ -109,7 +109,7 @@ def record_failed(uow: ConnectorUnitOfWork, store_id: int, full: bool, fetched: 
             # Another process took the store over while this run lost its lease, and has already said what it did:
             # this run's stop does not take the place of that result (carried gap).
             return
-        _record(store, ended, started, {"full": full, "fetched": fetched, "counts": _counts(counts), **words})
+        _record(store, ended, started, {"full": full, "fetched": fetched, "counts": _counts(counts), **words}, resumed)
         uow.commit()
 
 
@@ -125,13 +125,14 @@ def last_run(store: Store) -> LastSync | None:
                     run.get("error"), run.get("resolution"))
 
 
-def _record(store: Store, ended: datetime, started: datetime, run: dict) -> None:
+def _record(store: Store, ended: datetime, started: datetime, run: dict, resumed: bool) -> None:
     store.last_run_at, store.last_run = ended, {**run, "started": aware(started).isoformat()}
     # A request made after this run began is not answered by it (the sync it queued comes next); nor is a full one by
     # an incremental run (review: the periodic sync that began after Sincronização completa was clicked cleared it,
     # and the page said it done while the full sync never ran), nor by one resumed that read its first pages before
     # it (a store's first sync taken up again: it read them with the settings of then).
-    if run["full"] and _answered(store.full_sync_requested_at, _first_began(store, started)):
+    first_began = _first_began(store, started) if resumed else started
+    if run["full"] and _answered(store.full_sync_requested_at, first_began):
         store.full_sync_requested_at = None
     if store.full_sync_requested_at is None and _answered(store.sync_requested_at, started):
         store.sync_requested_at = None
@@ -145,8 +146,10 @@ def _later_run_recorded(store: Store, started: datetime) -> bool:
 
 
 def _first_began(store: Store, started: datetime) -> datetime:
-    """When the run recorded read its first page: its start, or the start of the attempt it resumed (still on the
-    store until the run ends)."""
+    """When the resumed run recorded read its first page: the start of the attempt it resumed (still on the store
+    until the run ends). Only for a resumed run: one that did not resume (a full one asked for, refused for an
+    inactive store) left an older attempt's start there (review: its refusal no longer answered the request, and
+    the page said the sync waited in the worker's queue)."""
     first = aware(store.run_started_at)
     return started if first is None else min(aware(started), first)
 

@@ -100,7 +100,8 @@ def _run(uow, client_factory, policy, store_id, full, overlap_seconds, page_size
         # Said on the store for the Integração page (`sync_runs`), then raised as before; the database failing here
         # too (often the same outage) leaves only the run's own error.
         with contextlib.suppress(Exception):
-            record_failed(uow, store_id, report.full, report.fetched, report.imports.counts(), begun, now(), exc)
+            record_failed(uow, store_id, report.full, report.fetched, report.imports.counts(), begun, now(), exc,
+                          report.resumed)
         raise
     return report
 
@@ -194,7 +195,8 @@ def _finish_run(uow: ConnectorUnitOfWork, store_id: int, finished: datetime, rep
                 ) -> None:
     with uow:
         store = uow.stores.get(store_id)
-        record_finished(store, report.full, report.fetched, report.imports.counts(), begun, finished)
+        record_finished(store, report.full, report.fetched, report.imports.counts(), begun, finished,
+                        report.resumed)
         # The run's start, not its end: orders changed while it ran are read again next time.
         store.sync_cursor = store.run_started_at or store.sync_cursor
         store.run_started_at = store.run_since = store.run_next_page = None
