@@ -360,6 +360,19 @@ def test_stock_and_receivable_refusals_name_the_api_call_that_resolves_them(app,
                                  f"POST /api/v1/receivables/{row['id']}/cancel")
 
 
+def test_the_call_a_refusal_names_carries_the_sku_as_json_writes_it():
+    """Review of cbe67733: the SKU went into the body's JSON between quotes as it was; one with a quote or a
+    backslash gave a body no JSON reader takes."""
+    import json
+
+    from lojasync.entrypoints.web.api.routing import api_call
+    from lojasync.stock.adjustments import ProductNotCounted
+
+    call = api_call(ProductNotCounted(sku='CAM "P" 1\\2', count_command="lojasync stock count"))
+    body = call.removeprefix("POST /api/v1/stock/counts com ").split(" (N:")[0].replace("N}", "1}")
+    assert json.loads(body) == {"sku": 'CAM "P" 1\\2', "quantity": 1}
+
+
 def test_an_address_with_a_trailing_slash_says_the_one_without_it(api, web):  # noqa: F811
     """API journey: POST /api/v1/orders/44/nfe/ answered an empty-bodied 307 to an absolute http:// address; a
     client that follows no redirect (httpx's default, curl without -L) met no words, and behind a TLS proxy the

@@ -8,6 +8,7 @@ company is not set up), 422 what was sent is wrong, 503 try again later.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -144,10 +145,10 @@ _BY_CODE = {
     "nuvemshop.event_not_retryable": f"POST {PREFIX}/orders/{{order_number}}/resync (lê o pedido de novo da loja)",
     "fiscal.order_needs_reread": f"POST {PREFIX}/orders/{{order_number}}/resync (lê o pedido de novo da loja)",
     # The stock's and the receivables' refusals name the product's page and the Financeiro list (API journey).
-    "stock.product_not_counted": (f'POST {PREFIX}/stock/counts com {{{{"sku": "{{sku}}", "quantity": N}}}} (N: o que '
-                                  "há agora, já contando esta entrada ou saída; depois, os ajustes)"),
-    "stock.adjustment_beyond_stock": (f'POST {PREFIX}/stock/counts com {{{{"sku": "{{sku}}", "quantity": N}}}} (se o '
-                                      "estoque do ERP está errado: N, o que há na prateleira)"),
+    "stock.product_not_counted": (f'POST {PREFIX}/stock/counts com {{{{"sku": {{sku_json}}, "quantity": N}}}} '
+                                  "(N: o que há agora, já contando esta entrada ou saída; depois, os ajustes)"),
+    "stock.adjustment_beyond_stock": (f'POST {PREFIX}/stock/counts com {{{{"sku": {{sku_json}}, "quantity": N}}}} '
+                                      "(se o estoque do ERP está errado: N, o que há na prateleira)"),
     "finance.receivable_received": (f"POST {PREFIX}/receivables/{{receivable_id}}/undo-receipt (com o motivo), "
                                     f"depois POST {PREFIX}/receivables/{{receivable_id}}/cancel"),
     "finance.receipt_date_conflict": (f"POST {PREFIX}/receivables/{{receivable_id}}/undo-receipt (com o motivo), "
@@ -159,6 +160,8 @@ _BY_CODE = {
 def api_call(error: LojasyncError) -> str | None:
     """The call that acts on `error`, with its ids filled in; None when the API has none for it."""
     params = getattr(error, "params", {})
+    if isinstance(params.get("sku"), str):   # in a JSON body as JSON writes it (review: a SKU with a quote)
+        params = {**params, "sku_json": json.dumps(params["sku"], ensure_ascii=False)}
     address = _existing_document(error)
     if address:
         return f"GET {address} (o documento que o pedido tem); para gerar outro, cancele-o: POST {address}/cancel"
