@@ -145,8 +145,12 @@ class FakeHistory:
             self.entries.append(entry)
         self.pending.clear()
 
-    def for_order(self, order_id: int) -> list[HistoryEntry]:
-        return [e for e in self.entries if e.order_id == order_id]
+    def for_order(self, order_id: int, latest: int | None = None) -> list[HistoryEntry]:
+        found = [e for e in self.entries if e.order_id == order_id]
+        return found[max(len(found) - latest, 0):] if latest is not None else found
+
+    def count_for_order(self, order_id: int) -> int:
+        return len(self.for_order(order_id))
 
     def for_orders(self, order_ids: Iterable[int]) -> dict:
         wanted = set(order_ids)

@@ -375,11 +375,22 @@ class HistoryRepository:
         # On the connection: through the ORM session a Core INSERT costs twice as much.
         self.session.connection().execute(_INSERT_HISTORY, rows)
 
-    def for_order(self, order_id: int) -> list[HistoryEntry]:
+    def for_order(self, order_id: int, latest: int | None = None) -> list[HistoryEntry]:
         if not can_be_an_id(order_id):
             return []
-        query = select(HistoryEntry).where(HistoryEntry.order_id == order_id).order_by(HistoryEntry.id)
-        return list(self.session.scalars(query))
+        if latest is None:
+            query = select(HistoryEntry).where(HistoryEntry.order_id == order_id).order_by(HistoryEntry.id)
+            return list(self.session.scalars(query))
+        # The newest from the end of ix_order_history_order, then put back oldest first.
+        query = (select(HistoryEntry).where(HistoryEntry.order_id == order_id)
+                 .order_by(HistoryEntry.id.desc()).limit(latest))
+        return list(reversed(list(self.session.scalars(query))))
+
+    def count_for_order(self, order_id: int) -> int:
+        if not can_be_an_id(order_id):
+            return 0
+        query = select(func.count()).select_from(HistoryEntry).where(HistoryEntry.order_id == order_id)
+        return self.session.scalar(query) or 0
 
     def for_orders(self, order_ids: Iterable[int]) -> dict[int, list[HistoryEntry]]:
         found: dict[int, list[HistoryEntry]] = {}

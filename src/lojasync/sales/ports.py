@@ -78,7 +78,10 @@ class HistoryRepository(Protocol):
     def add(self, event: OrderEvent) -> None:
         """Keep the event for the order's history; written with the transaction."""
 
-    def for_order(self, order_id: int) -> list[HistoryEntry]: ...
+    def for_order(self, order_id: int, latest: int | None = None) -> list[HistoryEntry]:
+        """Oldest first; `latest`: only that many of the newest."""
+
+    def count_for_order(self, order_id: int) -> int: ...
 
 
 class OriginRepository(Protocol):

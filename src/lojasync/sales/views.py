@@ -70,9 +70,12 @@ def order_summaries(uow: SalesUnitOfWork, orders: list[Order]) -> list[dict]:
     return [order_summary(o, origins.get(o.id)) for o in orders]
 
 
-def show_order(uow: SalesUnitOfWork, number: int, money: MoneyFormat | None = None) -> dict:
+def show_order(uow: SalesUnitOfWork, number: int, money: MoneyFormat | None = None,
+               history_latest: int | None = None) -> dict:
     """The order with its lines, payment, addresses, the store's states and its history in words
-    (`money` writes the amounts inside the history's sentences, as the interface writes them)."""
+    (`money` writes the amounts inside the history's sentences, as the interface writes them).
+    `history_latest`: only that many of the newest entries under `log`, and how many there are in all under
+    `history_total` (the back office's page: an order with thousands of entries was read and drawn whole)."""
     with uow:
         order = uow.orders.get(number)
         if order is None:
@@ -103,8 +106,10 @@ def show_order(uow: SalesUnitOfWork, number: int, money: MoneyFormat | None = No
             "processed_by": order.processed_by.value if order.processed_by else None,
             "tracking": ({"code": order.tracking_code, "url": order.tracking_url} if order.tracking_code else None),
             "store": _store_state(origin),
-            "log": history_view(uow, uow.order_history.for_order(order.id), money),
+            "log": history_view(uow, uow.order_history.for_order(order.id, history_latest), money),
         })
+        if history_latest is not None:
+            view["history_total"] = uow.order_history.count_for_order(order.id)
         return view
 
 

@@ -36,6 +36,11 @@ def store_states(store: dict | None) -> list[tuple[str, str]]:
     return [(label, value) for label, value in shown if value]
 
 
+# The newest history entries an order's page shows; the rest behind "ver o histórico completo" (`?historico=todo`).
+# A page read and drew every entry: 3,000 of them took 0.3 s of CPU and 850 KB of HTML per visit.
+HISTORY_SHOWN = 200
+
+
 def history_rows(log: list[dict]) -> list[dict]:
     """The history newest first, each entry with its type, level and actor in words."""
     return [{**entry, "type_label": type_label(entry["event"]), "level_label": level_label(entry["level"]),

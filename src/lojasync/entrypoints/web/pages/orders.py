@@ -21,7 +21,13 @@ from lojasync.entrypoints.web.errors import error_status
 from lojasync.entrypoints.web.pages.fiscal_access import sefaz_of
 from lojasync.entrypoints.web.pages.inputs import PageId
 from lojasync.entrypoints.web.pages.order_query import ORIGIN_OPTIONS, PER_PAGE, STATUS_OPTIONS, OrderQuery
-from lojasync.entrypoints.web.pages.order_view import STATUS_BADGES, document_step, document_words, order_page_data
+from lojasync.entrypoints.web.pages.order_view import (
+    HISTORY_SHOWN,
+    STATUS_BADGES,
+    document_step,
+    document_words,
+    order_page_data,
+)
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
 from lojasync.fiscal.recipient_guard import link_refusal
@@ -104,10 +110,14 @@ def _order_url(request: Request, number: int, anchor: str = "") -> str:
 def _order_page(request: Request, number: int, status_code: int = 200, **context) -> Response:
     container = request.app.state.container
     kept = _list_kept(request)
-    order = show_order(container.read_uow(), number, money=formats.money)
+    whole = request.query_params.get("historico") == "todo"
+    order = show_order(container.read_uow(), number, money=formats.money,
+                       history_latest=None if whole else HISTORY_SHOWN)
     documents = order_documents(container.read_uow(), number)
     return render(request, "orders/detail.html", {
         "order": order, **order_page_data(order), "documents": documents, "action_error": None,
+        "history_total": order.get("history_total", len(order["log"])),
+        "history_whole_url": f"/pedidos/{number}?{urlencode({**_kept_list(kept), 'historico': 'todo'})}#historico",
         "active_words": document_words(documents.active) if documents.active else None,
         "active_step": document_step(documents.active) if documents.active else None,
         # Generating from a cancelled order is refused: the menu says so instead of offering it.
@@ -117,6 +127,10 @@ def _order_page(request: Request, number: int, status_code: int = 200, **context
         "tracking_error": None, "tracking_values": {"codigo": "", "link": ""},
         "back_url": f"/pedidos?{kept}" if kept else "/pedidos",
         "lista_query": f"?{urlencode({'lista': kept})}" if kept else "", **context}, status_code=status_code)
+
+
+def _kept_list(kept: str) -> dict[str, str]:
+    return {"lista": kept} if kept else {}
 
 
 def _customer_fixed(order: dict, documents) -> LojasyncError | None:
