@@ -226,8 +226,15 @@ def test_the_api_without_a_token_gets_401_json_in_portuguese(web):
     body = response.json()
     assert body["codigo"] == "web.unauthorized" and "token" in body["erro"] and "lojasync tokens add" in body["resolucao"]
     assert response.headers["www-authenticate"] == "Bearer"
-    for header in ("Bearer lsk_forjado", "Bearer ", "Basic dXNlcjpwYXNz"):
-        assert web.get("/api/v1/teste/quem", headers={"Authorization": header}).status_code == 401
+    assert body["erro"] == "Acesso à API sem token."
+    # Which mistake it was (API journey: a token without "Bearer " got the same words as no token at all).
+    for header, said in (("Bearer lsk_forjado", "Token da API não reconhecido: revogado ou copiado errado."),
+                         ("Bearer ", "Cabeçalho Authorization fora do formato 'Bearer TOKEN'."),
+                         ("lsk_forjado", "Cabeçalho Authorization fora do formato 'Bearer TOKEN'."),
+                         ("Basic dXNlcjpwYXNz", "Cabeçalho Authorization fora do formato 'Bearer TOKEN'.")):
+        answer = web.get("/api/v1/teste/quem", headers={"Authorization": header})
+        assert answer.status_code == 401 and answer.json()["codigo"] == "web.unauthorized"
+        assert answer.json()["erro"] == said, header
 
 
 def test_a_token_opens_the_api_until_it_is_revoked(app, web, api_token):

@@ -80,10 +80,12 @@ class CsrfRefused(Exception):
 
 
 class ApiUnauthorized(Exception):
-    """An API call without a valid token or session: answered 401 JSON."""
+    """An API call without a valid token or session: answered 401 JSON. `sent`: what the Authorization header held
+    ("" none, "bearer" a token not known, "other" another scheme), so that the answer says which mistake it was."""
 
-    def __init__(self, idle: bool = False) -> None:
+    def __init__(self, idle: bool = False, sent: str = "") -> None:
         self.idle = idle
+        self.sent = sent
         super().__init__()
 
 
@@ -261,11 +263,11 @@ def api_caller(request: Request) -> ApiCaller:
         token = token_caller(container.accounts_read_uow(), presented.strip(), now(request),
                              writer=container.accounts_uow)
         if token is None:
-            raise ApiUnauthorized()
+            raise ApiUnauthorized(sent="bearer")
         return ApiCaller(kind="token", name=token.name)
     user = optional_user(request)
     if user is None:
-        raise ApiUnauthorized(idle=session_went_idle(request))
+        raise ApiUnauthorized(idle=session_went_idle(request), sent="other" if scheme.strip() else "")
     # The browser sends the session cookie with any site's form or script: a call that changes something
     # must also carry the session's CSRF token, which only this site's pages know. A bearer token is never
     # sent by the browser on its own, so token callers need no such header.

@@ -144,7 +144,11 @@ def _api_unauthorized(request: Request, exc: ApiUnauthorized) -> Response:
         return api_error("web.session_idle", IDLE_MESSAGE,
                          "Entre de novo pelo navegador, ou use 'Authorization: Bearer TOKEN' com um token criado "
                          "por 'lojasync tokens add NOME'.", 401, headers={"WWW-Authenticate": "Bearer"})
-    return api_error("web.unauthorized", "Acesso à API sem token válido.",
+    # Which mistake it was (API journey: a token sent without "Bearer " got the same words as no token at all).
+    message = {"bearer": "Token da API não reconhecido: revogado ou copiado errado.",
+               "other": "Cabeçalho Authorization fora do formato 'Bearer TOKEN'."}.get(exc.sent,
+                                                                                      "Acesso à API sem token.")
+    return api_error("web.unauthorized", message,
                      "Envie o cabeçalho 'Authorization: Bearer TOKEN' com um token criado por "
                      "'lojasync tokens add NOME', ou entre pelo navegador.", 401,
                      headers={"WWW-Authenticate": "Bearer"})
