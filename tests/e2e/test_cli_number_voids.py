@@ -191,6 +191,6 @@ def test_ctrl_c_before_a_void_is_sent_stops_it_and_nothing_goes(lojasync, compan
     out = lojasync("invoices", "void", "3", "--reason", "Numero pulado por erro de configuracao", expect=130)
     for thread in threading.enumerate():
         if thread.name == "lojasync-sefaz-exchange":
-            thread.join(10)
+            thread.join(30)
     assert "Interrompido: nada foi enviado à SEFAZ." in out
     assert json.loads(lojasync("invoices", "voids", "--format", "json")) == []

@@ -80,7 +80,7 @@ def test_ctrl_c_in_a_terminal_skips_the_live_store_then_ends_the_demo(tmp_path):
         demo.wait_for("Loja vendendo ao vivo por 600 s (Ctrl+C pula para a parte seguinte)")
         demo.wait_for("pedido nº")   # selling: the loop that the Ctrl+C interrupts is running
         demo.type(CTRL_C)
-        demo.wait_for("Loja ao vivo interrompida (Ctrl+C)", timeout=10)
+        demo.wait_for("Loja ao vivo interrompida (Ctrl+C)", timeout=60)   # of the 600 s it would sell
         demo.wait_for("NF-e autorizadas: 1 de 1")
         demo.wait_for("Ctrl+C encerra a demonstração.")
         demo.type(CTRL_C)

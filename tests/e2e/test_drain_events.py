@@ -425,7 +425,7 @@ def test_an_app_reinstalled_by_oauth_turns_a_disabled_store_back_on(app, server,
     assert list_stores(app.read_uow())[0].active
 
 
-def _drained_within(app, store_id, seconds: float = 20.0):
+def _drained_within(app, store_id, seconds: float = 60.0):
     """The drain run on a thread, so that one that never ends fails the test instead of hanging it."""
     import threading
 

@@ -31,7 +31,7 @@ def test_orders_placed_and_paid_arrive_within_seconds(app, live):
         orders = erp_orders(app)
         return all(str(i) in orders for i in ids) and orders[str(ids[0])]["status"] == "Confirmado" \
             and orders[str(ids[1])]["status"] == "Cancelado"
-    wait_until(arrived, timeout=20)
+    wait_until(arrived, timeout=30)
     orders = erp_orders(app)
     assert {orders[str(i)]["status"] for i in ids[2:]} == {"Em Aberto"}
     assert all(o["origin"] == "nuvemshop" for o in orders.values())
@@ -43,7 +43,7 @@ def test_duplicated_and_reversed_deliveries_give_one_order_in_the_right_state(ap
     order_id = sim.create_order()["id"]
     sim.pay_order(order_id)
     others = sim.create_orders(2)
-    assert sim.wait_deliveries_idle(20)
+    assert sim.wait_deliveries_idle(30)
 
     wait_until(lambda: str(order_id) in erp_orders(app) and all(str(i) in erp_orders(app) for i in others))
     wait_until(lambda: not [e for e in list_events(app.read_uow(), limit=500) if e.status == "pendente"])
@@ -60,7 +60,7 @@ def test_a_dropped_webhook_is_healed_by_the_periodic_reconciliation(app, live):
     sim = live.simulator
     sim.set_webhook_behaviour(drop=1)
     lost = sim.create_order()["id"]
-    assert sim.wait_deliveries_idle(10)
+    assert sim.wait_deliveries_idle(30)
     assert sim.stats()["webhooks_dropped"] == 1
     seen = sim.create_order()["id"]
     wait_until(lambda: str(seen) in erp_orders(app))

@@ -999,8 +999,8 @@ def test_an_import_that_waits_for_an_approval_sees_the_order_processed(app, stor
     results = []
     importer = threading.Thread(target=lambda: results.append(import_order(app.uow(), store_id, changed, POLICY)))
     importer.start()
-    with app.engine.connect() as watcher:   # wait until the import is blocked on the order's lock
-        for _ in range(500):
+    with app.engine.connect() as watcher:   # wait until the import is blocked on the order's lock (up to 30 s)
+        for _ in range(3000):
             waiting = watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                                            "AND datname = current_database()")).scalar()
             if waiting or not importer.is_alive():

@@ -51,7 +51,7 @@ def test_a_run_gives_news_while_an_nfe_waits_for_sefaz_so_it_is_not_taken_for_st
 
     def waiting_for_sefaz(uow_factory, box, sefaz, numbers, **options):
         clock[0] = NOW + 3 * STALLED   # the NF-e's wait outlasts STALLED
-        given_up = time.monotonic() + 10
+        given_up = time.monotonic() + 30
         while not kept_batch(app.uow(), batch, now=clock[0]).running and time.monotonic() < given_up:
             time.sleep(0.01)
         seen.append(kept_batch(app.uow(), batch, now=clock[0]).running)

@@ -148,7 +148,7 @@ def test_two_migrations_creating_the_extension_at_once_both_get_it(caplog):
 
 def _wait_until_blocked(observer, pid: int) -> None:
     query = text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid")
-    for _ in range(200):
+    for _ in range(600):   # up to 30 s: a busy machine's CREATE EXTENSION reaches the lock late
         if observer.execute(query, {"pid": pid}).scalar() == "Lock":
             return
         time.sleep(0.05)

@@ -780,8 +780,13 @@ def test_two_issues_at_once_that_together_take_a_counted_product_below_zero_are_
     assert second_saw == [{product_id: -1}]
 
 
-def _waiting_for_an_advisory_lock(app, seconds: float = 10.0) -> bool:
+def _waiting_for_an_advisory_lock(app, seconds: float = 30.0) -> bool:
     """Whether a session is seen waiting for an advisory lock within `seconds` (PostgreSQL's pg_locks)."""
+    return _waiting_for_a_lock(app, "locktype = 'advisory' AND NOT granted", seconds)
+
+
+def _waiting_for_a_lock(app, which: str, seconds: float = 30.0) -> bool:
+    """Whether a session is seen waiting for a lock of pg_locks `which` (a condition) within `seconds`."""
     import time
 
     from sqlalchemy import text
@@ -789,7 +794,7 @@ def _waiting_for_an_advisory_lock(app, seconds: float = 10.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with app.engine.connect() as conn:
-            if conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar():
+            if conn.execute(text(f"SELECT count(*) FROM pg_locks WHERE {which}")).scalar():
                 return True
         time.sleep(0.05)
     return False
@@ -801,8 +806,6 @@ def test_a_sale_confirmed_while_a_count_holds_its_product_comes_after_the_count_
     """review (PostgreSQL): the sale's movement drew its id before waiting for the count's lock, and committed after
     it: the product's ledger listed the sale first, and the count's row showed a balance it never set (9 for a count
     of 10)."""
-    import time
-
     from lojasync.db import repositories
     from lojasync.stock.counts import count_stock
     from lojasync.stock.views import product_detail
@@ -825,7 +828,9 @@ def test_a_sale_confirmed_while_a_count_holds_its_product_comes_after_the_count_
     assert holding.wait(10)
     confirming = threading.Thread(target=lambda: confirm_sale(app.uow(), sale.id))
     confirming.start()
-    time.sleep(0.5)   # the confirmation waits for the product now
+    # The confirmation waits for the product now: seen waiting (pg_locks), not supposed to after a fixed 0.5 s that
+    # a busy machine may not keep to (then it ran after the count, and the race went untested).
+    assert _waiting_for_a_lock(app, "NOT granted"), "the confirmation never waited for the count's lock"
     go.set()
     counting.join(30)
     confirming.join(30)

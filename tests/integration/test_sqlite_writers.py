@@ -60,7 +60,7 @@ def test_a_writer_waits_in_this_process_for_the_other_writer_however_its_transac
     first.execute(text("INSERT INTO t (who) VALUES ('primeiro')"))   # holds the write lock from BEGIN IMMEDIATE
     second = _second_writer(impatient, started, results)
     second.start()
-    assert started.wait(5)
+    assert started.wait(30)
     second.join(0.2)
     assert second.is_alive(), "the second writer must wait while the first transaction is open"
     if ending == "commit":

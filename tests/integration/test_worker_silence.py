@@ -85,12 +85,12 @@ def test_a_running_consumer_beats_while_every_worker_thread_is_busy(app):
     assert worker_silence(app.read_uow(), datetime.now(timezone.utc)) is not None
     queue = TaskQueue(app, MemoryHuey(utc=True))
     release = threading.Event()
-    busy = queue.huey.task()(lambda: release.wait(30))
+    busy = queue.huey.task()(lambda: release.wait(60))
     consumer = queue.consumer(1, embedded=True)
     consumer.start()
     try:
         busy()   # the only worker thread, held
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30   # a heartbeat's first beat, late on a busy machine
         while worker_silence(app.read_uow(), datetime.now(timezone.utc)) is not None:
             assert time.monotonic() < deadline, "no heartbeat while the worker thread was busy"
             time.sleep(0.1)
