@@ -307,6 +307,9 @@ def test_an_nfe_from_the_terminal_against_the_embedded_sefaz_simulator(lojasync,
     assert "".join(f"Gravado em {odd}".split()) in "".join(written.split())   # folded at the terminal's width
     assert odd.read_bytes().startswith(b"%PDF")
 
+    # Terminal journey: without --reason the refusal named no option a terminal user could type.
+    no_reason = " ".join(lojasync("invoices", "cancel", str(created["id"]), expect=1).split())
+    assert f"No terminal: lojasync invoices cancel {created['id']} --reason MOTIVO" in no_reason, no_reason
     assert "15 a 255" in lojasync("invoices", "cancel", str(created["id"]), "--reason", "curto", expect=1)
     assert "cancelada" in lojasync("invoices", "cancel", str(created["id"]), "--reason",
                                    "Cliente desistiu da compra antes do envio")

@@ -40,6 +40,8 @@ class CancellationNeedsReason(CancellationReasonInvalid):
     message_template = ("A NF-e nº {number} está autorizada: para cancelá-la, informe a justificativa (de 15 a 255 "
                         "caracteres); descartar vale só para uma NF-e que não foi autorizada.")
     resolution_template = "Escreva o motivo do cancelamento e peça o cancelamento de novo."
+    # The terminal's reader needs the option's name: the words above are the pages' (a field beside the button).
+    terminal_commands = ("lojasync invoices cancel {invoice_id} --reason MOTIVO",)
 
 
 def cancellation_event_id(access_key: str, sequence: int = 1) -> str:

@@ -98,7 +98,7 @@ def cancel_invoice(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invo
             raise DocumentStateRefused(document="NF-e nº", number=invoice.number, status=invoice.status.label,
                                        what="cancelar")
         if not (reason or "").strip():
-            raise CancellationNeedsReason(number=invoice.number)
+            raise CancellationNeedsReason(number=invoice.number, invoice_id=invoice.id)
         _same_sefaz(invoice, sefaz)
         company = uow.company.get()
         certificate = certificate_for(company, box)
