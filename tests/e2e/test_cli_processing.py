@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -200,6 +201,10 @@ def test_an_entrada_adds_to_the_balance_as_it_is_and_keeps_a_sale_confirmed_mean
     beyond = lojasync("stock", "adjust", "CAM-ALG-P", "--quantity", "-56", expect=1)
     assert "Saída de 56 unidade(s) de CAM-ALG-P maior que o estoque (55)." in beyond
     assert "lojasync stock count CAM-ALG-P --quantity N" in beyond
+    # Terminal journey: the resolution said "Confira a quantidade (-3, não -30)" whatever was typed, a fixed example
+    # that read as a guess of the quantity meant; it names no number but the ones of the message.
+    resolution = " ".join(beyond.split("Resolução:")[1].split("No terminal:")[0].split())
+    assert set(re.findall(r"\d+", resolution)) <= {"56", "55"}, resolution
     assert "estoque 0." in lojasync("stock", "adjust", "CAM-ALG-P", "--quantity", "-55")   # all of it may go
 
 

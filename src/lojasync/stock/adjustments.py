@@ -70,7 +70,9 @@ class OutMoreThanInStock(LojasyncError):
     message_template = "Saída de {out} unidade(s) de {sku} maior que o estoque ({balance})."
     # Neutral words: the pages show the resolution as it is, and no page tells its reader to run a command (the
     # terminal adds `terminal_commands`; the API's reader knows POST /stock/counts from the same words).
-    resolution_template = ("Confira a quantidade (-3, não -30); se o estoque do ERP está errado, conte o produto "
+    # No example quantity: "(-3, não -30)" read as a guess at what was meant, to one who had typed -30 as to one
+    # who had typed -50 (terminal journey).
+    resolution_template = ("Confira a quantidade; se o estoque do ERP está errado, conte o produto "
                            "(Contagem, na página do produto no Estoque).")
     terminal_commands = ("{count_command}",)
 
