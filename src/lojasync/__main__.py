@@ -1,3 +1,3 @@
-from lojasync.entrypoints.cli.app import main
+from lojasync.entrypoints.cli.launch import main
 
 main()
