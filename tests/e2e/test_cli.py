@@ -106,6 +106,11 @@ def test_operator_links_a_customer_by_hand(lojasync, server):
     shown = json.loads(lojasync("orders", "show", number, "--format", "json").output)
     assert shown["customer"]["tax_id"] == "52998224725" and shown["customer_link"] == "manual"
     assert shown["log"][-1]["event"] == "customer_linked"
+    # The store's buyer is still named beside their contact (terminal journey: the contact stayed, the name went).
+    assert shown["contact"]["name"] and shown["contact"]["name"] != "Ana Souza"
+    table = " ".join(lojasync("orders", "show", number).output.split())
+    assert f"Comprador na loja: {shown['contact']['name']}" in table
+    assert ("Contato do comprador:" in table) == bool(shown["contact"]["email"] or shown["contact"]["phone"])
 
 
 def test_the_store_log_shows_what_happened_to_the_store(lojasync, app):

@@ -146,6 +146,9 @@ def test_an_order_without_cpf_shows_why_and_is_linked_by_hand(app, logged_in, st
     assert linked.status_code == 303 and linked.headers["location"] == f"/pedidos/{number}"
     after = logged_in.get(f"/pedidos/{number}")
     assert "Ana Pereira (390.533.447-05)" in text_of(after.text) and "vinculado manualmente" in after.text
+    # The store's buyer is still named beside their contact (terminal journey: the contact stayed, the name went).
+    assert "Comprador na loja: João da Silva Araújo" in text_of(after.text)
+    assert "Contato do comprador:" in text_of(after.text)
     assert f"Pedido {number} vinculado a Ana Pereira (390.533.447-05)." in text_of(after.text)   # the flash
     assert show_order(app.uow(), number)["customer"]["tax_id"] == "39053344705"
     assert "cliente vinculado" in text_of(after.text)                                            # in the history

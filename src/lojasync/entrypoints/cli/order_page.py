@@ -86,9 +86,15 @@ def _print_customer(order: dict) -> None:
         if order["contact"].get("name"):
             _say(f"Comprador: {escape(order['contact']['name'])}")
     contact = order["contact"]
+    # Linked by hand to another person: the store's buyer, whose e-mail and phone follow, is named too (terminal
+    # journey: the buyer's name went and their contact stayed, read as the new customer's).
+    buyer_apart = bool(customer and order.get("customer_link") == "manual" and contact.get("name")
+                       and contact["name"] != customer["name"])
+    if buyer_apart:
+        _say(f"Comprador na loja: {escape(contact['name'])}")
     reach = [c for c in (contact.get("email"), contact.get("phone") and formats.phone(contact["phone"])) if c]
     if reach:
-        _say(f"Contato: {escape(', '.join(reach))}")
+        _say(f"Contato{' do comprador' if buyer_apart else ''}: {escape(', '.join(reach))}")
 
 
 def _print_payment(order: dict) -> None:
