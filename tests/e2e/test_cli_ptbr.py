@@ -84,6 +84,23 @@ def test_every_option_of_every_command_says_what_it_does():
     assert silent == []
 
 
+def test_every_argument_of_every_command_says_what_it_takes():
+    """Terminal journey: `users add EMAIL` and `tokens add NOME` showed only "[obrigatório]" for their argument."""
+    import typer
+    from typer.core import TyperArgument
+
+    def commands(command, path):
+        yield path, command
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from commands(sub, [*path, name])
+
+    silent = [f"lojasync {' '.join(path)} {argument.metavar or argument.name}"
+              for path, command in commands(typer.main.get_command(cli), [])
+              for argument in command.params
+              if isinstance(argument, TyperArgument) and not (argument.help or "").strip()]
+    assert silent == []
+
+
 def test_a_wrong_option_and_a_missing_argument_are_explained_in_portuguese(run):
     wrong = run("orders", "list", "--sem-clientes", expect=2)
     assert "Opção desconhecida: --sem-clientes." in wrong and "Erro" in wrong

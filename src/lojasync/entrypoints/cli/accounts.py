@@ -22,6 +22,12 @@ from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import ask_secret, console, container, fail, friendly_errors, usage_error
 from lojasync.entrypoints.cli.output import FormatOption, OutputFormat, print_json, table, time_column
 
+# Terminal journey: the arguments showed only "[obrigatório]" in the help.
+UserEmail = Annotated[str, typer.Argument(metavar="EMAIL", help="O e-mail do usuário, com que ele entra.",
+                                          show_default=False)]
+TokenName = Annotated[str, typer.Argument(metavar="NOME", help="Um nome que diga quem usa o token (o histórico "
+                                          "dos pedidos o cita em cada mudança feita com ele).", show_default=False)]
+
 users_app = typer.Typer(help="Usuários do back office (entrar pelo navegador).", no_args_is_help=True)
 tokens_app = typer.Typer(help="Tokens da API /api/v1 (para integrações).", no_args_is_help=True)
 PasswordOption = Annotated[str | None, typer.Option(
@@ -52,7 +58,7 @@ def _password(password: str | None, generate: bool) -> tuple[str, bool]:
 
 @users_app.command("add")
 @friendly_errors
-def users_add(email: Annotated[str, typer.Argument(metavar="EMAIL")], password: PasswordOption = None,
+def users_add(email: UserEmail, password: PasswordOption = None,
               generate: GenerateOption = False) -> None:
     """Cria um usuário que entra no back office com e-mail e senha."""
     _one_way(password, generate)
@@ -84,7 +90,7 @@ def users_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
 
 @users_app.command("disable")
 @friendly_errors
-def users_disable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
+def users_disable(email: UserEmail) -> None:
     """Desativa um usuário: não entra mais, e as sessões abertas dele terminam agora."""
     user, ended, changed = disable_user(container().accounts_uow(), email)
     if not changed:   # said as every other command repeated says it (README review: "desativado" twice)
@@ -96,7 +102,7 @@ def users_disable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> Non
 
 @users_app.command("enable")
 @friendly_errors
-def users_enable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
+def users_enable(email: UserEmail) -> None:
     """Reativa um usuário desativado."""
     user, changed = enable_user(container().accounts_uow(), email)
     console.print(f"Usuário {escape(user.email)} reativado." if changed
@@ -105,7 +111,7 @@ def users_enable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None
 
 @users_app.command("password")
 @friendly_errors
-def users_password(email: Annotated[str, typer.Argument(metavar="EMAIL")], password: PasswordOption = None,
+def users_password(email: UserEmail, password: PasswordOption = None,
                    generate: GenerateOption = False) -> None:
     """Define uma nova senha (as sessões abertas com a antiga terminam)."""
     _one_way(password, generate)
@@ -120,7 +126,7 @@ def users_password(email: Annotated[str, typer.Argument(metavar="EMAIL")], passw
 
 @tokens_app.command("add")
 @friendly_errors
-def tokens_add(name: Annotated[str, typer.Argument(metavar="NOME")], fmt: FormatOption = OutputFormat.TABLE) -> None:
+def tokens_add(name: TokenName, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Cria um token para a API (mostrado uma única vez)."""
     secret, token = add_token(container(create=True).accounts_uow(), name)
     if fmt is OutputFormat.JSON:
@@ -153,7 +159,9 @@ def tokens_list(fmt: FormatOption = OutputFormat.TABLE) -> None:
 
 @tokens_app.command("revoke")
 @friendly_errors
-def tokens_revoke(reference: Annotated[str, typer.Argument(metavar="NOME|Nº")]) -> None:
+def tokens_revoke(reference: Annotated[str, typer.Argument(
+        metavar="NOME|Nº", help="O nome do token ou o seu número, como lojasync tokens list os mostra.",
+        show_default=False)]) -> None:
     """Revoga um token: ele para de funcionar na hora."""
     token, changed = revoke_token(container().accounts_uow(), reference)
     if changed:
