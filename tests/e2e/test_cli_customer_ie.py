@@ -51,6 +51,21 @@ def test_refusals_say_what_to_do(app, lojasync):
     assert "Nenhum cliente com CNPJ 44.555.666/0001-" in unknown
 
 
+def test_a_customer_without_a_state_is_told_the_option_that_checks_against_an_orders_address(app, lojasync):
+    """Terminal journey: a customer registered by hand has no address, and `customers ie` said to correct it in the
+    store and reprocess the order, not that `--order N` checks the IE against that order's address."""
+    from lojasync.sales.link_customer import link_customer
+
+    number = import_order(app.uow(), make_store(app), order_payload(id=2400000003, identification=None),
+                          ImportPolicy()).order_number
+    link_customer(app.uow(), number, BUYER, "Loja do Bairro Ltda")
+    refused = words(lojasync("customers", "ie", BUYER, "110042490114", expect=1))
+    assert "não pode ser conferida: o endereço do cliente não tem um estado (UF) brasileiro" in refused
+    assert "No terminal: lojasync customers ie 99.888.777/0001-" in refused and "--order NÚMERO" in refused
+    done = words(lojasync("customers", "ie", BUYER, "110042490114", "--order", str(number)))
+    assert "110.042.490.114" in done
+
+
 def test_customers_list_searches_by_name_email_or_document_and_pages(app, lojasync):
     """scale review: 27,000 customers took 17 s to list whole, the only way to find one by CPF."""
     from tests.factories import cpf

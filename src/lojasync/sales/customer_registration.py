@@ -8,14 +8,14 @@ on an order's page, that order's address when the customer has none (what the NF
 
 from __future__ import annotations
 
-from lojasync.sales.errors import CustomerNotFound, CustomerNotOnOrder, OrderNotFound
+from lojasync.sales.errors import CustomerNotFound, CustomerNotOnOrder, CustomerStateUnknown, OrderNotFound
 from lojasync.sales.events import CustomerRegistrationSet
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.ports import SalesUnitOfWork
 from lojasync.sales.recipient import recipient_address
 from lojasync.sales.typed_tax_id import typed_tax_id
 from lojasync.sales.views import customer_details
-from lojasync.shared.state_registration import contributor_of, registration_to_keep
+from lojasync.shared.state_registration import StateRegistrationNeedsState, contributor_of, registration_to_keep
 
 
 def set_state_registration(uow: SalesUnitOfWork, tax_id: str, ie: str | None, *,
@@ -41,7 +41,12 @@ def set_state_registration(uow: SalesUnitOfWork, tax_id: str, ie: str | None, *,
         # The address the NF-e of that order names (review: the IE was checked against the customer's, RJ, while
         # the NF-e went to the order's billing address, SP); without an order, the customer's own.
         place = recipient_address(order, customer)
-        kept = registration_to_keep(ie, place.state if place is not None else None)
+        try:
+            kept = registration_to_keep(ie, place.state if place is not None else None)
+        except StateRegistrationNeedsState as exc:
+            if order is not None:
+                raise
+            raise CustomerStateUnknown(document=document.formatted(), **exc.params) from None
         before = contributor_of(customer.state_registration)
         changed = customer.set_state_registration(kept)
         if changed and order is not None:   # changed from an order's page: its history says who and what
