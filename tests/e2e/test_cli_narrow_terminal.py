@@ -53,7 +53,7 @@ def test_at_80_columns_each_row_is_one_line(lojasync, processed, monkeypatch, co
     shown = lojasync(*command)
     assert all(len(line) <= 80 for line in shown.splitlines())
     assert len(body(shown)) == rows
-    assert f"{dropped}: " in " ".join(shown.split()) and where in " ".join(shown.split())
+    assert f'"{dropped}" fora da tabela' in " ".join(shown.split()) and where in " ".join(shown.split())
 
 
 @pytest.mark.parametrize(("command", "rows", "dropped", "where"), COMMANDS)
@@ -98,7 +98,9 @@ def test_at_80_columns_an_entradas_reason_stays_when_no_movement_has_an_order(lo
     assert all(len(line) <= 80 for line in shown.splitlines())
     assert "Saída: avaria" in shown and "Pedido" not in shown
     # Who made them (the terminal's login) gives way first, and the caption says where it is.
-    assert "Por: lojasync stock movements CAMISA-NOVA --format json (não cabe" in " ".join(shown.split())
+    # Named as a column (terminal journey: "Por: lojasync stock movements ..." read as the column's value).
+    assert ('Coluna "Por" fora da tabela (não cabe na largura deste terminal): lojasync stock movements CAMISA-NOVA '
+            "--format json." in " ".join(shown.split()))
 
 
 def test_the_movements_say_who_made_them(lojasync, app, monkeypatch):

@@ -121,7 +121,7 @@ def test_at_80_columns_each_row_is_one_line_and_the_caption_says_where_the_dropp
     header = next(line for line in shown.splitlines() if line.startswith("┃"))
     assert dropped not in header
     caption = " ".join(shown.split())
-    assert f"{dropped}: " in caption and where in caption and "não cabe na largura deste terminal" in caption
+    assert f'Coluna "{dropped}" fora da tabela (não cabe na largura deste terminal): ' in caption and where in caption
 
 
 @pytest.mark.parametrize(("printer", "count", "whole"), [

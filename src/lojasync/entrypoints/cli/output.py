@@ -225,8 +225,11 @@ def table_fitting(title: str | None, columns: list[str | Column], rows: list[lis
             shown = [[row[i] for i in kept] for row in rows]
             fewer = _cut_narrower([columns[i] for i in kept], shown)
             if fits(fewer, shown):
-                table(title, fewer, shown, caption=f"{' e '.join(dropped)}: {where} (não cabe"
-                                                   f"{'m' if count > 1 else ''} na largura deste terminal).")
+                # The column named as one (terminal journey: "Por: lojasync stock movements ..." read as a value).
+                named = " e ".join(f'"{name}"' for name in dropped)
+                table(title, fewer, shown, caption=f"{'Colunas' if count > 1 else 'Coluna'} {named} fora da tabela "
+                                                   f"(não cabe{'m' if count > 1 else ''} na largura deste terminal): "
+                                                   f"{where}.")
                 return
     # Still too wide (a long SKU or key, kept whole): one line per row with every column, each value whole,
     # rather than a table rich cuts at the terminal's edge (review: the last column and the border were lost).
