@@ -8,7 +8,7 @@ on an order's page, that order's address when the customer has none (what the NF
 
 from __future__ import annotations
 
-from lojasync.sales.errors import CustomerNotFound, CustomerNotOnOrder, CustomerStateUnknown, OrderNotFound
+from lojasync.sales.errors import CustomerNotFound, CustomerNotOnOrder, OrderNotFound
 from lojasync.sales.events import CustomerRegistrationSet
 from lojasync.sales.history import Actor, Who
 from lojasync.sales.ports import SalesUnitOfWork
@@ -16,6 +16,15 @@ from lojasync.sales.recipient import recipient_address
 from lojasync.sales.typed_tax_id import typed_tax_id
 from lojasync.sales.views import customer_details
 from lojasync.shared.state_registration import StateRegistrationNeedsState, contributor_of, registration_to_keep
+
+
+# The code and words of StateRegistrationNeedsState (API clients read the code), with the terminal's command.
+class CustomerStateUnknown(StateRegistrationNeedsState):
+    """The customer's IE typed without an order, for a customer with no Brazilian UF of their own (one registered by
+    hand has no address): the command's `--order N` checks it against that order's address (terminal journey: the
+    resolution named the store and the order's page, not the option that does it)."""
+
+    terminal_commands = ("lojasync customers ie {document} {ie} --order NÚMERO",)
 
 
 def set_state_registration(uow: SalesUnitOfWork, tax_id: str, ie: str | None, *,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from lojasync.shared.errors import Action, LojasyncError
-from lojasync.shared.state_registration import StateRegistrationNeedsState
 
 
 class OrderNotFound(LojasyncError):
@@ -94,11 +93,3 @@ class TrackingOnCancelledOrder(LojasyncError):
     code = "sales.tracking_on_cancelled_order"
     message_template = "O pedido {number} está cancelado: não recebe código de rastreio."
     resolution_template = "Confira o número do pedido; um pedido cancelado não é enviado ao cliente."
-
-
-class CustomerStateUnknown(StateRegistrationNeedsState):
-    """The customer's IE typed without an order, for a customer with no Brazilian UF of their own (one registered by
-    hand has no address): the command's `--order N` checks it against that order's address (terminal journey: the
-    resolution named the store and the order's page, not the option that does it)."""
-
-    terminal_commands = ("lojasync customers ie {document} {ie} --order NÚMERO",)
