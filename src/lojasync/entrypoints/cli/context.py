@@ -24,6 +24,7 @@ import typer
 from rich.markup import escape
 
 from lojasync.bootstrap import Container, bootstrap
+from lojasync.entrypoints.cli.launch import INTERRUPTED as INTERRUPTED  # one value, also while starting
 from lojasync.entrypoints.cli.safe_console import safe_console
 from lojasync.entrypoints.worker_words import with_worker_words
 from lojasync.observability.logging import configure_logging, error_file_logger
@@ -69,7 +70,6 @@ EXIT_REFUSED = 1
 EXIT_USAGE = 2
 EXIT_UNEXPECTED = 70
 EXIT_TRY_AGAIN = 75
-INTERRUPTED = 130
 
 
 def container(create: bool = False, say_new: bool = True) -> Container:
