@@ -68,17 +68,21 @@ def test_the_demo_help_names_a_folder_and_explains_every_option(run):
     assert "--seed N Mesma semente, mesma loja" in shown
 
 
-def test_every_option_of_every_command_says_what_it_does():
+def _commands(command=None, path=()):
+    """Every command of `lojasync`, with the words that call it."""
     import typer
+
+    command = command or typer.main.get_command(cli)
+    yield list(path), command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+def test_every_option_of_every_command_says_what_it_does():
     from typer.core import TyperOption
 
-    def commands(command, path):
-        yield path, command
-        for name, sub in getattr(command, "commands", {}).items():
-            yield from commands(sub, [*path, name])
-
     silent = [f"lojasync {' '.join(path)} {option.opts[0]}"
-              for path, command in commands(typer.main.get_command(cli), [])
+              for path, command in _commands()
               for option in command.params
               if isinstance(option, TyperOption) and not option.hidden and not (option.help or "").strip()]
     assert silent == []
@@ -86,16 +90,10 @@ def test_every_option_of_every_command_says_what_it_does():
 
 def test_every_argument_of_every_command_says_what_it_takes():
     """Terminal journey: `users add EMAIL` and `tokens add NOME` showed only "[obrigatório]" for their argument."""
-    import typer
     from typer.core import TyperArgument
 
-    def commands(command, path):
-        yield path, command
-        for name, sub in getattr(command, "commands", {}).items():
-            yield from commands(sub, [*path, name])
-
     silent = [f"lojasync {' '.join(path)} {argument.metavar or argument.name}"
-              for path, command in commands(typer.main.get_command(cli), [])
+              for path, command in _commands()
               for argument in command.params
               if isinstance(argument, TyperArgument) and not (argument.help or "").strip()]
     assert silent == []
