@@ -214,6 +214,13 @@ def _without_slash(request: Request) -> str | None:
     return None
 
 
+def without_slash_redirect(request: Request, path: str, headers: dict | None = None) -> Response:
+    """A person's browser sent on to `path`, the address without the trailing slash, with the query kept (relative:
+    the scheme and host the browser used)."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(path + query, status_code=307, headers=headers)
+
+
 def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     headers = getattr(exc, "headers", None)
     if is_api(request) and exc.status_code in (400, 404, 405) and (refused := caller_refused(request)) is not None:
@@ -224,9 +231,7 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if is_api(request):
             return api_error("web.not_found", f"Endereço com barra no fim: {request.url.path}.",
                              f"Use {twin}, sem a barra no fim.", 404, headers)
-        # A person's browser goes on to the page (relative: the scheme and host the browser used).
-        query = f"?{request.url.query}" if request.url.query else ""
-        return RedirectResponse(twin + query, status_code=307, headers=headers)
+        return without_slash_redirect(request, twin, headers)
     if exc.status_code == 404:
         message, resolution = "Página não encontrada.", "Confira o endereço ou volte para a lista de pedidos."
         if is_api(request):

@@ -9,11 +9,11 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from lojasync.entrypoints.cli.formats import number, signed_number
 from lojasync.entrypoints.web.auth import csrf_protect, page_person, page_user
-from lojasync.entrypoints.web.errors import error_status
+from lojasync.entrypoints.web.errors import error_status, without_slash_redirect
 from lojasync.entrypoints.web.pages.inputs import whole_number
 from lojasync.entrypoints.web.pages.ledger_documents import ledger_document
 from lojasync.entrypoints.web.pages.paging import PER_PAGE, counted_page, page_count, page_number
@@ -97,18 +97,19 @@ def _product_page(request: Request, sku: str, status_code: int = 200, page: str 
         status_code=status_code)
 
 
-
 @router.get("/estoque/{sku:path}", include_in_schema=False)
 def product_page(request: Request, sku: str, pagina: str = "1") -> Response:
+    # "/estoque/" is this route's, with no SKU, not the router's 404 that sends the other pages' addresses with a
+    # trailing slash on (`errors._without_slash`): it answered 422. The list, with its search and filter.
     if not sku:
-        return _list_without_slash(request)
+        return without_slash_redirect(request, "/estoque")
     try:
         return _product_page(request, sku, page=pagina)
     except ProductNotFound:
         # A trailing slash that is no SKU's own: the address without it, as on the other pages.
         wanted = sku.rstrip("/")
         if not wanted:
-            return _list_without_slash(request)
+            return without_slash_redirect(request, "/estoque")
         # A refused count or fiscal form is shown at its action's address; opened again from there (address
         # bar, bookmark), the SKU pattern reads ".../contagem" as part of the SKU: the product's page instead.
         product_sku, _, form = wanted.rpartition("/")
@@ -117,13 +118,6 @@ def product_page(request: Request, sku: str, pagina: str = "1") -> Response:
         if wanted != sku:
             return redirect(request, _product_url(wanted))
         raise
-
-
-def _list_without_slash(request: Request) -> Response:
-    """"/estoque/" is the product route's, with no SKU, not the router's 404 that sends the other pages' addresses
-    with a trailing slash on (`errors._without_slash`): it answered 422. The list, with its search and filter."""
-    query = f"?{request.url.query}" if request.url.query else ""
-    return RedirectResponse("/estoque" + query, status_code=307)
 
 
 @router.post("/estoque/{sku:path}/contagem", include_in_schema=False, dependencies=[Depends(csrf_protect)])
