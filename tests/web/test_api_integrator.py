@@ -384,6 +384,12 @@ def test_an_address_with_a_trailing_slash_says_the_one_without_it(api, web):  # 
     listed = api.get("/api/v1/orders/?page=2", follow_redirects=False)
     assert listed.status_code == 404 and "Use /api/v1/orders," in listed.json()["resolucao"]
     assert api.get("/api/v1/nada/", follow_redirects=False).json()["erro"] == "Recurso não encontrado."
+    # Review: DELETE /api/v1/orders/ was told to use /api/v1/orders, which then answered 405: said at once.
+    deleted = api.delete("/api/v1/orders/", follow_redirects=False)
+    assert deleted.status_code == 404
+    assert deleted.json()["resolucao"] == ("Use /api/v1/orders, sem a barra no fim. Nesse endereço, DELETE não é "
+                                           "permitido: use GET ou HEAD.")
+    assert api.delete("/api/v1/orders").headers["allow"] == "GET, HEAD"
 
     page = web.get("/pedidos/?pagina=2", follow_redirects=False)
     assert page.status_code == 307 and page.headers["location"] == "/pedidos?pagina=2"

@@ -191,12 +191,29 @@ _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 def _allowed_here(request: Request) -> str | None:
     """Every method some route takes at this address: Starlette's 405 names only the first route the path matched
     (review: PUT /api/v1/number-voids said "Allow: POST", and GET there works)."""
+    return _methods_at(request, request.scope["path"])[0]
+
+
+def _allowed_at(request: Request, path: str) -> str | None:
+    """The methods `path` takes when it does not take this request's (None when it does, or takes none)."""
+    allowed, takes_this_method = _methods_at(request, path)
+    return None if takes_this_method else allowed
+
+
+def _methods_at(request: Request, path: str) -> tuple[str | None, bool]:
+    """The methods the routes take at `path`, in the usual order (None: no route there), and whether one of them
+    takes this request's method."""
+    scope = {**request.scope, "path": path}
     methods: set[str] = set()
+    takes_this_method = False
     for context in iter_route_contexts(request.app.routes):
         route = context.route
-        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+        match = route.matches(scope)[0]
+        takes_this_method |= match is Match.FULL
+        if isinstance(route, Route) and route.methods and match is not Match.NONE:
             methods |= route.methods
-    return ", ".join(sorted(methods, key=lambda m: (_METHOD_ORDER + (m,)).index(m))) if methods else None
+    ordered = ", ".join(sorted(methods, key=lambda m: (_METHOD_ORDER + (m,)).index(m))) if methods else None
+    return ordered, takes_this_method
 
 
 def _without_slash(request: Request) -> str | None:
@@ -229,8 +246,13 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         headers = {**headers, "Allow": _with_head(_allowed_here(request) or headers["Allow"])}
     if exc.status_code == 404 and (twin := _without_slash(request)) is not None:
         if is_api(request):
-            return api_error("web.not_found", f"Endereço com barra no fim: {request.url.path}.",
-                             f"Use {twin}, sem a barra no fim.", 404, headers)
+            resolution = f"Use {twin}, sem a barra no fim."
+            if (allowed := _allowed_at(request, twin)) is not None:
+                # Review: DELETE /api/v1/orders/ was sent to /api/v1/orders, which then answered 405: both at once.
+                resolution += (f" Nesse endereço, {request.method} não é permitido: use "
+                               f"{_with_head(allowed).replace(', ', ' ou ')}.")
+            return api_error("web.not_found", f"Endereço com barra no fim: {request.url.path}.", resolution, 404,
+                             headers)
         return without_slash_redirect(request, twin, headers)
     if exc.status_code == 404:
         message, resolution = "Página não encontrada.", "Confira o endereço ou volte para a lista de pedidos."
