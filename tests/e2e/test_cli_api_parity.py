@@ -236,7 +236,12 @@ def test_every_other_answer_has_the_apis_values_in_the_apis_forms(app, api, loja
 
     cancelled = cli("invoices", "cancel", str(invoice["id"]), "--reason", "Pedido devolvido pelo cliente na loja")
     answer = rest(f"/invoices/{invoice['id']}")
-    assert flat(cancelled, "changed", "personal_data_erasure_pending") == answer and answer["cancelled_at"]
+    assert flat(cancelled, "changed", "receivables_to_check", "personal_data_erasure_pending") == answer
+    assert answer["cancelled_at"]
+    # The receivable received above, kept and flagged: the API's retry lists it, the terminal names its command.
+    again = rest(f"/invoices/{invoice['id']}/cancel", "post", json={"reason": "Pedido devolvido pelo cliente na loja"})
+    assert again["receivables_to_check"] == f"GET /api/v1/receivables?order={invoiced}&needs_attention=true"
+    assert cancelled["receivables_to_check"] == f"lojasync receivables list --order {invoiced} --conferir"
     seen += [cancelled, cli("orders", "show", str(invoiced)), cli("invoices", "list"), cli("sales", "list"),
              cli("receivables", "list"), rest("/receivables"), rest(f"/orders/{invoiced}")]
     assert _forms(seen) == []

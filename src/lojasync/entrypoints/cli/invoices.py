@@ -40,7 +40,7 @@ from lojasync.entrypoints.cli.output import (
     write_document,
     write_whole,
 )
-from lojasync.entrypoints.cli.receivables import print_refund_check_hint
+from lojasync.entrypoints.cli.receivables import print_refund_check_hint, refund_check_command
 from lojasync.entrypoints.cli.to_the_end import run_to_the_end
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.entrypoints.sefaz_access import sefaz_for
@@ -291,7 +291,11 @@ def _said_cancelled(app_, invoice, changed: bool, fmt: OutputFormat) -> None:
     if fmt is OutputFormat.JSON:
         # The erasure the cancellation owed, when it failed (review: said in the text only, not to a script).
         erasure = erasure_pending_after(invoice.order_number) if changed and invoice.status == "cancelled" else None
-        print_json({**invoice.to_dict(), "changed": changed, "personal_data_erasure_pending": erasure})
+        # Received receivables kept and flagged, as the API says them (retries too); null for a discarded one.
+        to_check = (refund_check_command("nfe", str(invoice.id), invoice.order_number)
+                    if invoice.status == "cancelled" else None)
+        print_json({**invoice.to_dict(), "changed": changed, "receivables_to_check": to_check,
+                    "personal_data_erasure_pending": erasure})
     elif not changed:
         console.print(f"A NF-e nº {invoice.number} já estava {invoice.status_label}.", highlight=False)
     elif invoice.status == "discarded":

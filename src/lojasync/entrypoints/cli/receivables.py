@@ -151,11 +151,21 @@ def _situation(row: dict) -> str:
     return row["situation_label"] + received + written_off + (" (conferir)" if row["needs_attention"] else "")
 
 
+def refund_check_command(source_type: str, source_id: str, order_number: int) -> str | None:
+    """The command that lists a cancelled document's receivables kept received and flagged "conferir" (the list
+    gives the one that marks each checked); None when none of them is. The terminal's twin of the API's
+    `receivables_to_check`: the JSON of a cancellation carries it too (review: only the table said it)."""
+    if not to_check_of(container().read_uow(), source_type, source_id):
+        return None
+    return f"lojasync receivables list --order {order_number} --conferir"
+
+
 def print_refund_check_hint(source_type: str, source_id: str, order_number: int) -> None:
-    """After a cancellation that kept this document's received receivables flagged: the command that lists them (and
-    the list, the command that marks each checked); the cancellation's words alone said to check without saying how."""
-    if to_check_of(container().read_uow(), source_type, source_id):
-        console.print(f"Para conferir: lojasync receivables list --order {order_number} --conferir", highlight=False)
+    """After a cancellation that kept this document's received receivables flagged: the command that lists them; the
+    cancellation's words alone said to check without saying how."""
+    command = refund_check_command(source_type, source_id, order_number)
+    if command is not None:
+        console.print(f"Para conferir: {command}", highlight=False)
 
 
 @app.command("receive")

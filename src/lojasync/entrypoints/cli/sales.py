@@ -23,7 +23,7 @@ from lojasync.entrypoints.cli.output import (
     table,
     time_column,
 )
-from lojasync.entrypoints.cli.receivables import print_refund_check_hint
+from lojasync.entrypoints.cli.receivables import print_refund_check_hint, refund_check_command
 from lojasync.entrypoints.cli.write_back import push_soon
 from lojasync.fiscal.services.effect_words import done_words, undone_words
 from lojasync.fiscal.services.simple_sales import cancel_sale, confirm_sale
@@ -131,7 +131,10 @@ def cancel(sale_id: SaleId, fmt: FormatOption = OutputFormat.TABLE) -> None:
     if fmt is OutputFormat.JSON:
         # Only a confirmed sale owed an erasure (its data were kept for it).
         erasure = erasure_pending_after(sale.order_number) if changed and sale.confirmed_at else None
-        print_json({**sale.to_dict(), "changed": changed, "personal_data_erasure_pending": erasure})
+        # Received receivables kept and flagged, as the API says them (retries too).
+        to_check = refund_check_command("simple_sale", str(sale.id), sale.order_number)
+        print_json({**sale.to_dict(), "changed": changed, "receivables_to_check": to_check,
+                    "personal_data_erasure_pending": erasure})
     elif changed:
         # A confirmed sale had moved stock and created receivables: say what became of them.
         undone = (f": {undone_words(app_.read_uow(), 'simple_sale', str(sale.id), sale.order_number)}"
