@@ -136,6 +136,18 @@ class DocumentStateRefused(LojasyncError):
     code = "fiscal.state_refused"
     message_template = "{document} {number} está {status}: não é possível {what}."
     resolution_template = "Confira a situação do documento; gere outro a partir do pedido se preciso."
+    # A document that never comes back (cancelled, discarded, denied), its order known: what is left is a new document
+    # of that order (review: "gere outro a partir do pedido" named neither the order nor how).
+    FINAL_RESOLUTION = ("Nada foi feito: esse documento não volta a valer. Se a venda do pedido {order_number} "
+                        "continua, gere outro documento a partir dele (NF-e ou venda simples).")
+
+    def __init__(self, *, order_number: int | None = None, **params) -> None:
+        if order_number is not None and params.get("resolution") is None:
+            params["resolution"] = self.FINAL_RESOLUTION.format(order_number=order_number)
+        super().__init__(**params)
+        if order_number is not None:
+            self.terminal_commands = (f"lojasync orders invoice {order_number} (NF-e) ou lojasync orders sale "
+                                      f"{order_number} (venda simples)",)
 
 
 class DiscardNeedsReason(LojasyncError):

@@ -80,7 +80,7 @@ class SimpleSale(Aggregate):
         """Confirm the sale; False when it already was (a double click changes nothing)."""
         if self.status is SaleStatus.CONFIRMED:
             return False
-        self._refuse_unless(SaleStatus.PENDING, "confirmar")
+        self._refuse_unless(SaleStatus.PENDING, "confirmar", order_number=order.id)   # cancelled: final
         self.status = SaleStatus.CONFIRMED
         self.confirmed_at = when
         # The order's customer as it is now: the morning's fix (a customer linked to an order that had none, after
@@ -134,8 +134,8 @@ class SimpleSale(Aggregate):
         pending = f"{self.about_pending}:"
         order.withdraw_attention(lambda reason: reason.startswith(pending))
 
-    def _refuse_unless(self, status: SaleStatus, action: str) -> None:
+    def _refuse_unless(self, status: SaleStatus, action: str, order_number: int | None = None) -> None:
         if self.status is not status:
             raise DocumentStateRefused(document="Venda simples", number=self.id, status=self.status.label,
-                                       what=action)
+                                       what=action, order_number=order_number)
 

@@ -451,8 +451,9 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     `company`: the one the caller already read (and locked) in this transaction. `generated`: the NF-e was made
     from `order` in this transaction, the order locked since: it is this sale, nothing to compare."""
     if invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED):
+        # Cancelled, discarded or denied (an authorised one is answered as it is before this): final.
         raise DocumentStateRefused(document="NF-e nº", number=invoice.number, status=invoice.status.label,
-                                   what="transmitir")
+                                   what="transmitir", order_number=order.id)
     busy = being_sent(invoice, moment, sefaz) or paused_by_sefaz(invoice, moment)
     if busy is not None:
         raise busy
