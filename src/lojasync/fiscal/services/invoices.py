@@ -453,7 +453,7 @@ def _claim(uow: ProcessingUnitOfWork, box: SecretBox, sefaz: Sefaz, invoice: Inv
     if invoice.status not in (InvoiceStatus.PENDING, InvoiceStatus.AWAITING, InvoiceStatus.REJECTED):
         # Cancelled, discarded or denied (an authorised one is answered as it is before this): final.
         raise DocumentStateRefused(document="NF-e nº", number=invoice.number, status=invoice.status.label,
-                                   what="transmitir", order_number=order.id)
+                                   what="transmitir", order_number=invoice.order_id)
     busy = being_sent(invoice, moment, sefaz) or paused_by_sefaz(invoice, moment)
     if busy is not None:
         raise busy
