@@ -7,6 +7,7 @@ import ast
 import re
 from pathlib import Path
 
+from lojasync.accounts.services.users import add_user, disable_user
 from lojasync.entrypoints.web import templating
 from lojasync.entrypoints.web.terminal_words import for_page
 from lojasync.fiscal.services.invoices import generate_invoice
@@ -43,9 +44,22 @@ def test_no_page_module_says_a_cli_command():
                 assert not COMMAND.search(node.value), f"{module.name}: {node.value!r}"
 
 
-def test_the_login_page_points_to_the_users_settings(web):
+def test_the_login_page_points_to_the_users_settings(app, web):
+    add_user(app.accounts_uow(), "ana@loja.test", "senha-longa-123")
     page = web.get("/login").text
     assert "Configurações → Usuários" in page and not COMMAND.search(page)
+
+
+def test_the_login_page_with_nobody_to_log_in_says_where_the_first_user_comes_from(app, web):
+    """first-day walk: with no user yet (or all disabled), the login page sent the merchant to Configurações →
+    Usuários, a page only a logged-in user reaches. The first user is made on the server; the page says so, and
+    that `lojasync serve` shows how, without naming the command (pages show no CLI)."""
+    page = text_of(web.get("/login").text)
+    assert "Configurações → Usuários" not in page and not COMMAND.search(page)
+    assert "Ainda não há usuário ativo" in page and "ao iniciar o lojasync" in page
+    add_user(app.accounts_uow(), "ana@loja.test", "senha-longa-123")
+    disable_user(app.accounts_uow(), "ana@loja.test")
+    assert "Ainda não há usuário ativo" in text_of(web.get("/login").text)
 
 
 def _error_classes(klass=LojasyncError):

@@ -47,6 +47,12 @@ def list_users(uow: AccountsUnitOfWork, now: datetime | None = None,
         return [_view(u, uow.web_sessions.count_of_user(u.id, now, now - idle_timeout)) for u in uow.users.list()]
 
 
+def someone_can_log_in(uow: AccountsUnitOfWork) -> bool:
+    """Whether any user is active: on the first day (or with every user disabled) nobody can reach the pages."""
+    with uow:
+        return any(user.active for user in uow.users.list())
+
+
 def disable_user(uow: AccountsUnitOfWork, email: str, now: datetime | None = None) -> tuple[UserView, int, bool]:
     """The user can no longer log in and every open session of theirs ends now; returns how many ended, and whether
     this call disabled them (False: they already were, as the CLI and the page then say)."""

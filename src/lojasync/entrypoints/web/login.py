@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lojasync.accounts.errors import LoginThrottled, PasswordChecksBusy
 from lojasync.accounts.services.login import log_in, log_out
+from lojasync.accounts.services.users import someone_can_log_in
 from lojasync.entrypoints.web.auth import (
     DEVICE_COOKIE,
     SESSION_COOKIE,
@@ -35,6 +36,15 @@ router = APIRouter(include_in_schema=False)
 _STATUS = {LoginThrottled: 429, PasswordChecksBusy: 503}
 
 
+def _login_page(request: Request, next_url: str | None, email: str = "", error: LojasyncError | None = None,
+                status_code: int = 200, headers: dict | None = None) -> Response:
+    # With no active user, "ask whoever runs lojasync to add you in Configurações → Usuários" is a dead end (first-day
+    # walk): nobody can open that page, the first user is made on the server.
+    nobody = not someone_can_log_in(request.app.state.container.accounts_read_uow())
+    return render(request, "login.html", {"next_url": safe_next(next_url), "email": email, "error": error,
+                                          "nobody_can_log_in": nobody}, status_code=status_code, headers=headers)
+
+
 @router.get("/")
 def home(user: PageUser) -> Response:
     return RedirectResponse("/pedidos", status_code=303)
@@ -44,7 +54,7 @@ def home(user: PageUser) -> Response:
 def login_page(request: Request, next_url: str | None = Query(None, alias="next")) -> Response:
     if optional_user(request) is not None:
         return RedirectResponse(safe_next(next_url), status_code=303)
-    return render(request, "login.html", {"next_url": safe_next(next_url), "email": "", "error": None})
+    return _login_page(request, next_url)
 
 
 @router.post("/login", dependencies=[Depends(login_csrf_protect)])
@@ -60,8 +70,9 @@ async def login(request: Request, email: str = Form(""), password: str = Form(""
     except LojasyncError as exc:
         status_code = _STATUS.get(type(exc), 401)
         seconds = exc.params.get("seconds")
-        return render(request, "login.html", {"next_url": safe_next(next_url), "email": email[:254], "error": exc},
-                      status_code=status_code, headers={"Retry-After": str(seconds)} if seconds else None)
+        return await run_in_threadpool(partial(
+            _login_page, request, next_url, email[:254], exc, status_code,
+            {"Retry-After": str(seconds)} if seconds else None))
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:
         # A new login replaces whatever session this browser had (no session fixation).
