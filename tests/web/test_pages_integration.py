@@ -785,3 +785,17 @@ def test_a_complete_sync_asked_for_and_answered_by_the_first_one_is_not_run_agai
     TaskQueue(app, huey=MemoryHuey("test", immediate=False))._sync_task(view.id, True, True)   # the click's task
     (state,) = store_states(app.read_uow())
     assert state.last_run.ended_at == answered_at   # no second read of the whole store
+
+
+def test_a_store_connected_by_token_is_told_to_register_its_webhooks(logged_in, app, simulator):
+    """first-day walk: connected by its token, the store had no webhooks and the page said only "Use Sincronizar
+    agora"; orders then came only with the periodic reconciliation. The terminal says to register them (store add);
+    the page names its own way, Conferir webhooks."""
+    token = csrf_of(logged_in.get("/integracao").text)
+    done = logged_in.post("/integracao/lojas", data={"csrf_token": token, "loja": simulator.store_id,
+                                                     "token": simulator.access_token, "api": simulator.api_url})
+    assert done.status_code == 303
+    flashes = re.findall(r'<p class="flash flash-[a-z]+">(.*?)</p>', logged_in.get("/integracao").text, re.S)
+    (flashed,) = [text_of(said) for said in flashes if "conectada" in said]
+    assert f"Loja {simulator.store_id} conectada" in flashed and "Sincronizar agora" in flashed
+    assert "Conferir webhooks" in flashed and "registrar os avisos em tempo real" in flashed

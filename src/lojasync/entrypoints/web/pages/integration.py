@@ -151,8 +151,11 @@ def connect_with_token(request: Request, loja: Annotated[str, Form()] = "", toke
         flash(request, f"Loja {view.external_id} atualizada; ela continua desativada: use Reativar para voltar a "
                        "importar dela.", "success")
         return redirect(request, "/integracao")
-    flash(request, f"Loja {view.external_id} {'conectada' if created else 'atualizada'}. Use Sincronizar agora "
-                   "para importar os pedidos que já existem.", "success")
+    # A store connected by its token has no webhooks yet (the install link registers them): without them the orders
+    # arrive only with the periodic reconciliation. The terminal said so (store add), the page did not (first-day walk).
+    flash(request, f"Loja {view.external_id} {'conectada' if created else 'atualizada'}. Use Conferir webhooks "
+                   "para registrar os avisos em tempo real (sem eles os pedidos chegam só na conferência periódica) "
+                   "e Sincronizar agora para importar os pedidos que já existem.", "success")
     return redirect(request, "/integracao")
 
 
