@@ -451,3 +451,15 @@ def test_the_list_and_a_product_with_a_trailing_slash_are_sent_on_as_every_other
     # A form's address with the slash goes to its product, as without it; an unknown SKU stays a 404 of its own.
     assert logged_in.get("/estoque/ABC-1/contagem/").headers["location"] == "/estoque/ABC-1"
     assert logged_in.get("/estoque/NAO-EXISTE").status_code == 404
+
+
+def test_a_gtin_of_the_wrong_length_is_told_its_length_not_its_check_digit(logged_in, app, sale_id):
+    """first-day walk: a 6-digit GTIN was refused as "GTIN/EAN inválido (dígito verificador)", and the merchant
+    checks a digit that was never the problem: the count of digits is said first."""
+    token = csrf_of(logged_in.get("/estoque/CAM-ALG-P").text)
+    form = {"csrf_token": token, "ncm": "6109.10.00", "gtin": "789123"}
+    short = logged_in.post("/estoque/CAM-ALG-P/dados-fiscais", data=form)
+    assert short.status_code == 422
+    assert "GTIN/EAN inválido (8, 12, 13 ou 14 dígitos): 789123" in short.text and "dígito verificador" not in short.text
+    wrong_digit = logged_in.post("/estoque/CAM-ALG-P/dados-fiscais", data={**form, "gtin": "7891234567890"})
+    assert "GTIN/EAN inválido (dígito verificador): 7891234567890" in wrong_digit.text

@@ -30,9 +30,14 @@ class ProductFiscalData:
     cfop: str | None = None
 
 
+def gtin_is_well_formed(gtin: str) -> bool:
+    """8, 12, 13 or 14 digits, whatever the check digit."""
+    return bool(ascii_digits(gtin, 14)) and len(gtin) in (8, 12, 13, 14)
+
+
 def gtin_is_valid(gtin: str) -> bool:
     """GTIN-8/12/13/14: digits, with the GS1 mod-10 check digit."""
-    if not ascii_digits(gtin, 14) or len(gtin) not in (8, 12, 13, 14):
+    if not gtin_is_well_formed(gtin):
         return False
     body, check = gtin[:-1], int(gtin[-1])
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
@@ -58,7 +63,9 @@ def _problems(data: ProductFiscalData) -> list[str]:
         # The NF-e keeps Latin-1 only (uCom): "😀" or "шт" were kept here, then every NF-e said "unidade não informada".
         ("unit", is_unit_code,
          "unidade deve ter até 6 caracteres, sem emoji nem letras de outros alfabetos (UN, KG, M2...)"),
-        ("gtin", gtin_is_valid, "GTIN/EAN inválido (dígito verificador)"),
+        # The length first: a 6-digit code was "inválido (dígito verificador)", and a digit was checked in vain.
+        ("gtin", gtin_is_well_formed, "GTIN/EAN inválido (8, 12, 13 ou 14 dígitos)"),
+        ("gtin", lambda v: not gtin_is_well_formed(v) or gtin_is_valid(v), "GTIN/EAN inválido (dígito verificador)"),
         ("gtin", lambda v: not gtin_is_valid(v) or not gtin_is_restricted(v),
          "GTIN/EAN de circulação restrita (código interno, peso variável, cupom): a SEFAZ o recusa; deixe vazio"),
         # The NF-e's own rule (`fiscal.tax_rules.cfop_problem`): 8102 or 5910 were kept, then refused on every NF-e.
