@@ -465,6 +465,12 @@ def test_a_request_made_while_a_sync_ran_waits_for_the_next_one(app, store_id):
     (state,) = store_states(app.read_uow())
     assert state.sync_requested_at is not None and [(c.count, c.label) for c in state.last_run.counts] == [
         (4, "atualizados")]
+    with app.uow() as uow:   # one order: in the singular (terminal journey: "1 precisam de atenção")
+        record_finished(uow.stores.get(store_id), False, 2, {Outcome.UPDATED: 1, Outcome.ATTENTION: 1}, began,
+                        datetime.now(timezone.utc))
+        uow.commit()
+    (state,) = store_states(app.read_uow())
+    assert [(c.count, c.label) for c in state.last_run.counts] == [(1, "atualizado"), (1, "precisa de atenção")]
 
 
 def _queued_syncs(huey) -> list:

@@ -17,7 +17,7 @@ from rich.progress import (
 
 from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.context import INTERRUPTED, console, container, friendly_errors
-from lojasync.nuvemshop.services.outcomes import OUTCOME_LABELS, Outcome
+from lojasync.nuvemshop.services.outcomes import Outcome, outcome_label
 from lojasync.nuvemshop.services.sync_store import SyncReport, sync_store
 
 
@@ -76,16 +76,23 @@ def interrupted_message(saved: int, total: int | None, next_step: str = "rode `l
     return f"Interrompida: {formats.number(saved)}{of_total} gravados; {next_step}."
 
 
+def _counted(count: int, one: str, several: str) -> str:
+    return f"{formats.number(count)} {one if count == 1 else several}"
+
+
 def print_sync_report(report: SyncReport) -> None:
     counts = report.imports.counts()
     where = "completa" if report.full or report.since is None else f"desde {formats.when(report.since)}"
     if report.resumed:   # a store's first sync taken up again is still the complete one it began as
         where += " retomada"
     seconds = formats.format_decimal_places(report.seconds, 1)
-    console.print(f"Loja {report.external_store_id}: sincronização {where}. {formats.number(report.fetched)} "
-                  f"pedidos lidos em {formats.number(report.pages)} página(s), {formats.number(report.api_calls)} "
-                  f"chamadas à API, {seconds} s.", highlight=False)
-    parts = [f"{formats.number(counts.get(o, 0))} {OUTCOME_LABELS[o]}" for o in Outcome if counts.get(o)]
+    # Each count in the singular for one (terminal journey: "1 pedidos lidos em 1 página(s)").
+    read = _counted(report.fetched, "pedido lido", "pedidos lidos")
+    pages = _counted(report.pages, "página", "páginas")
+    calls = _counted(report.api_calls, "chamada à API", "chamadas à API")
+    console.print(f"Loja {report.external_store_id}: sincronização {where}. {read} em {pages}, {calls}, {seconds} s.",
+                  highlight=False)
+    parts = [f"{formats.number(counts[o])} {outcome_label(o, counts[o])}" for o in Outcome if counts.get(o)]
     console.print("Resultado: " + (", ".join(parts) if parts else "nada a importar") + ".", highlight=False)
     if report.retry_stopped:
         console.print(f"[yellow]Novas tentativas de pedidos com erro interrompidas:[/] {escape(report.retry_stopped)}",

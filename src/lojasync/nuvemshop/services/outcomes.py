@@ -26,6 +26,20 @@ OUTCOME_LABELS = {
     Outcome.FAILED: "com erro",
     Outcome.BEFORE_START: "anteriores à data inicial (não importados)",
 }
+# One order: "1 precisa de atenção", not "1 precisam de atenção" (terminal journey).
+_OUTCOME_LABEL_OF_ONE = {
+    Outcome.CREATED: "criado",
+    Outcome.UPDATED: "atualizado",
+    Outcome.UNCHANGED: "sem mudança",
+    Outcome.ATTENTION: "precisa de atenção",
+    Outcome.FAILED: "com erro",
+    Outcome.BEFORE_START: "anterior à data inicial (não importado)",
+}
+
+
+def outcome_label(outcome: Outcome, count: int) -> str:
+    """The words after a count of orders with this outcome, in the singular for one."""
+    return (_OUTCOME_LABEL_OF_ONE if count == 1 else OUTCOME_LABELS)[outcome]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from lojasync.nuvemshop.model.store import Store
 from lojasync.nuvemshop.ports import ConnectorUnitOfWork
-from lojasync.nuvemshop.services.outcomes import OUTCOME_LABELS, Outcome
+from lojasync.nuvemshop.services.outcomes import Outcome, outcome_label
 from lojasync.shared.errors import LojasyncError
 from lojasync.shared.utc import aware
 
@@ -119,7 +119,8 @@ def last_run(store: Store) -> LastSync | None:
     if store.last_run_at is None or not run:
         return None
     counts = run.get("counts") or {}
-    shown = tuple(OutcomeCount(outcome, counts[outcome.value], OUTCOME_LABELS[outcome], OUTCOME_ADVICE.get(outcome))
+    shown = tuple(OutcomeCount(outcome, counts[outcome.value], outcome_label(outcome, counts[outcome.value]),
+                               OUTCOME_ADVICE.get(outcome))
                   for outcome in Outcome if counts.get(outcome.value))
     return LastSync(aware(store.last_run_at), bool(run.get("full")), int(run.get("fetched") or 0), shown,
                     run.get("error"), run.get("resolution"))
