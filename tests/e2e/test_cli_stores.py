@@ -178,3 +178,12 @@ def _minutes(n: int):
     from datetime import timedelta
 
     return timedelta(minutes=n)
+
+
+def test_store_add_without_api_url_uses_the_address_of_the_settings(lojasync, server, monkeypatch):
+    """First-day walk: LOJASYNC_NUVEMSHOP_API_URL (the store simulator here, as the install link uses it) was ignored by
+    `store add` without --api-url, which connected the store at Nuvemshop's own address."""
+    monkeypatch.setenv("LOJASYNC_NUVEMSHOP_API_URL", server.api_url)
+    said = lojasync("store", "add", "--store", server.store_id, "--access-token", server.access_token)
+    assert f"API: {server.api_url}" in said
+    assert [s["api_url"] for s in stores(lojasync)] == [server.api_url]

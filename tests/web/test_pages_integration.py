@@ -248,6 +248,18 @@ def test_connecting_by_token_is_checked_with_the_store(logged_in, app, simulator
         assert app.cipher.decrypt(store.access_token) == simulator.access_token
 
 
+def test_the_connect_form_takes_the_api_address_of_the_settings(logged_in, app, simulator, monkeypatch):
+    """First-day walk: with LOJASYNC_NUVEMSHOP_API_URL pointing at the store simulator (as the install link uses it),
+    the form still offered Nuvemshop's own address, and a form sent without one connected the store there."""
+    monkeypatch.setattr(app.settings, "nuvemshop_api_url", simulator.api_url)
+    page = logged_in.get("/integracao")
+    assert f'value="{simulator.api_url}"' in page.text and "api.nuvemshop.com.br" not in page.text
+    done = logged_in.post("/integracao/lojas", data={"csrf_token": csrf_of(page.text), "loja": simulator.store_id,
+                                                     "token": simulator.access_token})
+    assert done.status_code == 303
+    assert [s.api_url for s in list_stores(app.uow())] == [simulator.api_url]
+
+
 def test_webhooks_are_checked_and_the_missing_ones_registered(logged_in, app, simulator):
     token = csrf_of(logged_in.get("/integracao").text)
     logged_in.post("/integracao/lojas", data={"csrf_token": token, "loja": simulator.store_id,

@@ -24,7 +24,7 @@ from lojasync.nuvemshop.services.stores import (
     store_log,
 )
 from lojasync.sales.history_text import level_label
-from lojasync.settings import DEFAULT_API_URL
+from lojasync.settings import DEFAULT_API_URL, load_settings
 from lojasync.shared.numbers import LARGEST_ID
 
 app = typer.Typer(help="Lojas Nuvemshop conectadas.", no_args_is_help=True)
@@ -40,7 +40,9 @@ def add(
                                                      show_envvar=True, help=(
                                                          "Token de acesso do app (ou na variável LOJASYNC_STORE_TOKEN, "
                                                          "que não fica no histórico do terminal)."))] = None,
-    api_url: Annotated[str, typer.Option("--api-url", help="Endereço base da API.")] = DEFAULT_API_URL,
+    api_url: Annotated[str | None, typer.Option("--api-url", metavar="URL", help=(
+        f"Endereço base da API (sem ele, o de LOJASYNC_NUVEMSHOP_API_URL, ou {DEFAULT_API_URL}).")
+    )] = None,
     name: Annotated[str | None, typer.Option("--name", help="Nome para mostrar.")] = None,
     no_check: Annotated[bool, typer.Option("--no-check", help="Não confere o token com a loja antes de gravar.")]
     = False,
@@ -49,7 +51,10 @@ def add(
 ) -> None:
     """Conecta uma loja (ou troca o token e o endereço de uma já conectada), depois de conferir com a loja."""
     # A typo is said before a data folder is created for it.
-    details = check_store_details(external_store_id or old_store_id or "", access_token or "", api_url)
+    # The API the install link uses too when none is given (LOJASYNC_NUVEMSHOP_API_URL: the store simulator, a test
+    # store); it was Nuvemshop's own whatever that said (first-day walk).
+    details = check_store_details(external_store_id or old_store_id or "", access_token or "",
+                                  api_url or load_settings().nuvemshop_api_url)
     app = container(create=True)
     view, created = add_store(app.uow(), app.cipher, *details, name, check=None if no_check else app.client_for)
     verb = "conectada" if created else "atualizada"

@@ -35,7 +35,6 @@ from lojasync.nuvemshop.services.store_updates import list_store_updates
 from lojasync.nuvemshop.services.stores import add_store, set_store_enabled, store_log
 from lojasync.nuvemshop.services.sync_runs import REQUEST_PATIENCE, request_sync
 from lojasync.sales.history_text import level_label
-from lojasync.settings import DEFAULT_API_URL
 from lojasync.shared.errors import LojasyncError
 
 router = APIRouter(dependencies=[Depends(page_user)])
@@ -68,7 +67,10 @@ def _page(request: Request, status_code: int = 200, **context) -> Response:
         # operator that it had not run for as long as a webhook storm lasted, or that no worker was up).
         "reconcile_seconds": container.import_settings().reconcile_every.total_seconds(),
         "several_stores": len(stores) > 1, "error": None, "error_title": None, "connect_values": {},
-        "default_api_url": DEFAULT_API_URL, "invite_hours": "24", "max_invite_hours": MAX_INVITE_HOURS,
+        # The API the install link uses too (LOJASYNC_NUVEMSHOP_API_URL: the store simulator, a test store); the form
+        # showed Nuvemshop's own whatever it said (first-day walk).
+        "default_api_url": container.settings.nuvemshop_api_url, "invite_hours": "24",
+        "max_invite_hours": MAX_INVITE_HOURS,
         # What to set in the partner portal: the LGPD notifications name no event, each has an address of its own.
         "lgpd_urls": [container.settings.public_url.rstrip("/") + path for path in lgpd_webhook_paths()],
         # Addresses the platform cannot reach are no addresses to set (review: 127.0.0.1 was listed, unwarned).
@@ -136,12 +138,13 @@ def revoke_link(request: Request, link: Annotated[str, Form()] = "") -> Response
 
 @router.post("/integracao/lojas", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def connect_with_token(request: Request, loja: Annotated[str, Form()] = "", token: Annotated[str, Form()] = "",
-                       api: Annotated[str, Form()] = DEFAULT_API_URL, nome: Annotated[str, Form()] = "") -> Response:
+                       api: Annotated[str, Form()] = "", nome: Annotated[str, Form()] = "") -> Response:
     """Connect a store by its id and access token (as `store add`), checked with the store first."""
     container = request.app.state.container
     try:
-        view, created = add_store(container.uow(), container.cipher, loja, token, api or DEFAULT_API_URL,
-                                  nome.strip() or None, check=container.client_for)
+        view, created = add_store(container.uow(), container.cipher, loja, token,
+                                  api or container.settings.nuvemshop_api_url, nome.strip() or None,
+                                  check=container.client_for)
     except LojasyncError as exc:
         # The token is never sent back to the page. The store out of reach is 503 (with Retry-After), as the API
         # says it; anything else is what was typed.
