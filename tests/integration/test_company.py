@@ -133,8 +133,11 @@ def test_a_city_the_table_does_not_know_is_refused_with_the_way_out_that_works(a
     set_company(app.uow(), COMPANY, NOW)
     with pytest.raises(CompanyDataInvalid) as refused:
         set_company(app.uow(), CompanyData(city="Mogy Guassu"), NOW)
-    assert any("informe só o código IBGE do município (no terminal, --city-code sem --city" in problem
+    # In words for the page too (first-day walk: the page showed "--city-code sem --city"); the option, to the terminal.
+    assert any("informe só o código IBGE do município, sem a cidade (ela vem do código)" in problem
                for problem in refused.value.problems), refused.value.problems
+    assert not any("--city" in problem for problem in refused.value.problems)
+    assert refused.value.terminal_commands == ("lojasync company set --city-code CÓDIGO (sem --city)",)
     with pytest.raises(CompanyDataInvalid) as refused:
         set_company(app.uow(), CompanyData(city="Mogy Guassu", city_code="3530706"), NOW)
     assert any("informe só o código IBGE (a cidade vem dele)" in problem for problem in refused.value.problems)

@@ -61,9 +61,10 @@ class CompanyDataInvalid(LojasyncError):
     resolution_template = "Corrija o que foi indicado e grave de novo."
     action = Action.CONFIGURE
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], commands: tuple[str, ...] = ()) -> None:
         super().__init__(problems="; ".join(problems))
         self.problems = problems
+        self.terminal_commands = commands   # said in the terminal only: the problems are the page's words too
 
 
 class CompanyMissing(LojasyncError):
@@ -242,6 +243,7 @@ _NFE_TEXTS = (("legal_name", "razão social"), ("trade_name", "nome fantasia"), 
 
 def _apply(company: Company, data: CompanyData) -> None:
     problems: list[str] = []
+    commands: tuple[str, ...] = ()
     given = {f.name: getattr(data, f.name) for f in fields(data) if getattr(data, f.name) is not None}
     for name in _OPTIONAL_TEXTS:   # "" clears one (the page's emptied field, the CLI's --complement "")
         if name in given and not given[name].strip():
@@ -385,10 +387,12 @@ def _apply(company: Company, data: CompanyData) -> None:
             given["city_code"], given["city"] = found.code, found.name
         except LojasyncError as exc:
             # With the way out the table's refusal gives a customer's address, as the company's own is fixed here.
-            problems.append(f"{exc.message.rstrip('.')}: confira a grafia, ou informe só o código IBGE do município "
-                            "(no terminal, --city-code sem --city; na página, o Código IBGE com a Cidade em branco)")
+            # In words for the page and the terminal alike (first-day walk: the page showed "--city-code sem --city").
+            problems.append(f"{exc.message.rstrip('.')}: confira a grafia, ou informe só o código IBGE do município, "
+                            "sem a cidade (ela vem do código)")
+            commands = ("lojasync company set --city-code CÓDIGO (sem --city)",)
     if problems:
-        raise CompanyDataInvalid(problems)
+        raise CompanyDataInvalid(problems, commands)
     for name, value in given.items():
         setattr(company, name, value)
 
