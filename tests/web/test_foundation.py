@@ -77,6 +77,24 @@ def test_layout_has_navigation_skip_link_logout_and_the_csrf_token(logged_in):
     assert csrf_of(html)
 
 
+def test_every_page_names_its_icon(logged_in):
+    """First-day walk: the browser asked /favicon.ico on every page and met a 404 (an error in its console each time):
+    the pages name the icon they have."""
+    add_pages(logged_in)
+    _icon_served(logged_in, logged_in.get("/teste").text)
+
+
+def test_the_login_page_names_its_icon(web):
+    _icon_served(web, web.get("/login").text)
+
+
+def _icon_served(client, html: str) -> None:
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html)
+    assert icon is not None, html[:300]
+    served = client.get(icon.group(1))
+    assert served.status_code == 200 and served.headers["content-type"].startswith("image/svg+xml")
+
+
 def test_a_flash_message_survives_the_redirect_and_is_shown_once(logged_in):
     add_pages(logged_in)
     token = csrf_of(logged_in.get("/teste").text)
