@@ -115,6 +115,20 @@ def test_the_table_fragment_keeps_the_filters_and_shows_new_orders(app, logged_i
     assert rows(after.text)[0] == new and len(rows(after.text)) == 2
 
 
+def test_an_empty_list_without_a_store_says_to_connect_one(app, logged_in):
+    """First-day walk: with no store connected the list said the orders "aparecem aqui assim que chegam", and none
+    would ever come: it points to Integração."""
+    empty = text_of(logged_in.get("/pedidos").text)
+    assert "nenhuma loja conectada: conecte a loja em Integração" in empty
+    assert 'href="/integracao"' in logged_in.get("/pedidos/tabela").text
+
+
+def test_an_empty_list_with_a_store_waits_for_its_orders(app, logged_in, store_id):
+    empty = text_of(logged_in.get("/pedidos").text)
+    assert "Nenhum pedido ainda: os pedidos da loja aparecem aqui assim que chegam." in empty
+    assert "nenhuma loja conectada" not in empty
+
+
 def test_pages_need_a_login(web):
     for url in ("/pedidos", "/pedidos/tabela", "/pedidos/1", "/nfe", "/nfe/1", "/vendas", "/vendas/1"):
         answer = web.get(url)

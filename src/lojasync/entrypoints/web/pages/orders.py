@@ -72,7 +72,10 @@ def _orders_context(request: Request) -> dict:
     except LojasyncError as exc:  # a store that is no longer connected, in an old link: the list without it
         error = exc
         result = search_store_orders(container.read_uow(), criteria, None, query.pagina, PER_PAGE)
-    return {"query": query, "result": result, "list_error": error, "badges": STATUS_BADGES,
+    # An empty list with no store connected says where orders come from (first-day walk: "aparecem aqui assim que
+    # chegam", and nothing would ever come).
+    no_store = not result.total and not list_stores(container.read_uow())
+    return {"query": query, "result": result, "list_error": error, "badges": STATUS_BADGES, "no_store": no_store,
             "poll_seconds": POLL_SECONDS, "table_url": f"/pedidos/tabela?{query.query_string(pagina=query.pagina)}",
             "list_query": query.query_string(pagina=query.pagina)}
 
