@@ -487,3 +487,17 @@ def test_a_receipt_is_shown_by_its_day_as_the_operator_typed_it(logged_in, app, 
     assert answer.status_code == 303
     (row,) = rows_of(logged_in.get("/financeiro", params={"situacao": "recebida"}).text)
     assert f"em {yesterday:%d/%m/%Y}" in row and "12:00" not in row
+
+
+def test_the_order_page_says_what_its_receivables_are_and_links_to_them(logged_in, app, order_number):
+    """operator's week: the order's page named its documents and never its receivables; the installments, their due
+    dates and which one is overdue were found only by typing the order's number into the Financeiro's filter."""
+    page = text_of(logged_in.get(f"/pedidos/{order_number}").text)
+    assert "Contas a receber: 3, R$ 160,00 (1 vencida)" in page
+    assert f'href="/financeiro?pedido={order_number}"' in logged_in.get(f"/pedidos/{order_number}").text
+
+
+def test_an_order_without_receivables_does_not_link_to_the_financeiro(logged_in, app):
+    number = import_order(app.uow(), make_store(app), order_payload(id=2300000009), ImportPolicy()).order_number
+    html = logged_in.get(f"/pedidos/{number}").text
+    assert "Contas a receber:" not in text_of(html) and f"/financeiro?pedido={number}\"" not in html

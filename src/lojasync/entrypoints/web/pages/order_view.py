@@ -3,7 +3,9 @@ same data the CLI prints), so the template only lays them out."""
 
 from __future__ import annotations
 
+from lojasync.entrypoints.cli import formats
 from lojasync.entrypoints.cli.formats import address_line
+from lojasync.finance.views import ReceivableList, Situation
 from lojasync.fiscal.services.views import InvoiceView
 from lojasync.sales.history import actor_label
 from lojasync.sales.history_text import level_label, store_state_label, type_label
@@ -76,3 +78,21 @@ def order_page_data(order: dict) -> dict:
         "store_states": store_states(order["store"]),
         "history": history_rows(order["log"]),
     }
+
+
+def receivables_words(listing: ReceivableList) -> str | None:
+    """The order's receivables in a line, for its page (its documents were named, its installments not: they were found
+    only by typing the order's number into the Financeiro's filter): how many, what they add up to, and how many are
+    overdue or cancelled (left out of the total, as on the Financeiro). None without any."""
+    if not listing.matched:
+        return None
+    parts = []
+    overdue = listing.totals[Situation.OVERDUE]["count"]
+    if overdue:
+        parts.append(f"{overdue} vencida" + ("s" if overdue > 1 else ""))
+    cancelled = listing.totals[Situation.CANCELLED]["count"]
+    if cancelled:
+        parts.append(f"{cancelled} cancelada" + ("s" if cancelled > 1 else "") + ", fora do total")
+    return (f"Contas a receber: {formats.number(listing.count)}, {formats.money(listing.total)}"
+            + (f" ({'; '.join(parts)})" if parts else ""))
+

@@ -27,9 +27,11 @@ from lojasync.entrypoints.web.pages.order_view import (
     document_step,
     document_words,
     order_page_data,
+    receivables_words,
 )
 from lojasync.entrypoints.web.store_pushes import push_soon
 from lojasync.entrypoints.web.templating import flash, redirect, render
+from lojasync.finance.views import ReceivableFilter, find_receivables
 from lojasync.fiscal.recipient_guard import link_refusal
 from lojasync.fiscal.services.invoices import generate_invoice
 from lojasync.fiscal.services.order_documents import order_documents
@@ -117,8 +119,11 @@ def _order_page(request: Request, number: int, status_code: int = 200, **context
     order = show_order(container.read_uow(), number, money=formats.money,
                        history_latest=None if whole else HISTORY_SHOWN)
     documents = order_documents(container.read_uow(), number)
+    # Only the totals are wanted (counted by the database); one row is read along.
+    receivables = find_receivables(container.read_uow(), ReceivableFilter(order_number=number), limit=1)
     return render(request, "orders/detail.html", {
         "order": order, **order_page_data(order), "documents": documents, "action_error": None,
+        "receivables_words": receivables_words(receivables),
         "history_total": order.get("history_total", len(order["log"])),
         "history_whole_url": f"/pedidos/{number}?{urlencode({**_kept_list(kept), 'historico': 'todo'})}#historico",
         "active_words": document_words(documents.active) if documents.active else None,
