@@ -83,7 +83,8 @@ def test_the_product_page_shows_the_fiscal_data_kept_and_the_count(app, store_id
 
     with pytest.raises(FiscalDataInvalid, match="GTIN/EAN de circulação restrita"):
         set_fiscal_data(app.uow(), "CAN-CER", ProductFiscalData(gtin="2000000000008"))
-    with pytest.raises(FiscalDataInvalid, match=r"dígito verificador\): ABC"):
+    # Letters: told the form (first-day walk: the check digit was blamed whatever the length).
+    with pytest.raises(FiscalDataInvalid, match=r"GTIN/EAN inválido \(8, 12, 13 ou 14 dígitos\): ABC"):
         set_fiscal_data(app.uow(), "CAN-CER", ProductFiscalData(gtin="ABC"))
     # The words the NF-e writes for a product without a GTIN, typed as they read (review: "dígito verificador").
     set_fiscal_data(app.uow(), "CAN-CER", ProductFiscalData(gtin=" Sem  GTIN "))
