@@ -721,6 +721,20 @@ def test_the_stock_list_comes_in_pages(lojasync, order_number):
     assert lojasync("stock", "list", "--limit", "1", "--page", "3") == "Não há página 3: a lista tem 2 páginas."
 
 
+def test_the_stock_list_searches_as_the_estoque_page(lojasync, order_number):
+    """`stock list` had no search, where the Estoque page finds a product by SKU, id:N or name without accents or
+    case: --search is the page's search, in its order (by name), in the same pages and JSON rows."""
+    everything = {r["sku"]: r for r in json.loads(lojasync("stock", "list", "--format", "json"))}
+    assert json.loads(lojasync("stock", "list", "--search", "CERAMICA", "--format", "json")) == [everything["CAN-CER"]]
+    found = lojasync("stock", "list", "--search", "algodao")
+    assert "CAM-ALG-P" in found and "CAN-CER" not in found
+    first = lojasync("stock", "list", "--search", "ca", "--limit", "1")   # "CA" in both SKUs
+    assert "CAM-ALG-P" in first and "Página 1 de 2. Próxima: a mesma busca com --page 2." in first
+    assert "CAN-CER" in lojasync("stock", "list", "--search", "ca", "--limit", "1", "--page", "2")
+    assert lojasync("stock", "list", "--search", "xícara") == "Nenhum produto com essa busca."
+    assert len(json.loads(lojasync("stock", "list", "--search", " ", "--format", "json"))) == 2   # no search: all
+
+
 def test_a_products_movements_come_in_pages(lojasync, order_number):
     """Carried gap: `stock movements` printed a product's whole ledger (a product sold all year had 30,000 movements),
     with no --page or --limit as the other lists and the product's page have. Oldest first, as before; the balance of

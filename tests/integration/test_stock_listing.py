@@ -55,7 +55,9 @@ def _old_overview(app) -> list[dict]:
                  "price": p.price, "quantity": stock.get(p.id, 0),
                  "managed": p.id in managed, "reserved": reserved.get(p.id, 0),
                  "available": max(stock.get(p.id, 0) - reserved.get(p.id, 0), 0) if p.id in managed else None,
-                 "created_by_store": p.created_by_store, "ncm": p.ncm}
+                 "created_by_store": p.created_by_store, "ncm": p.ncm,
+                 # the rest of its fiscal data since `stock list --search` and GET /stock?search= read this page
+                 "cest": p.cest, "origin": p.origin, "unit": p.unit, "gtin": p.gtin, "cfop": p.cfop}
                 for p in sorted(uow.products.list(), key=lambda p: (fold(p.name), p.sku or ""))]
 
 

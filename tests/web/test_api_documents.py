@@ -617,6 +617,35 @@ def test_the_stock_goes_page_by_page_by_sku_as_the_other_lists(app, api):
     assert (limit["schema"]["anyOf"][0]["minimum"], limit["schema"]["anyOf"][0]["maximum"]) == (1, 1000)
 
 
+def test_the_stock_is_searched_as_the_estoque_page_searches_it(app, api):
+    """GET /stock had no search, where the Estoque page finds products by SKU, id:N or name without accents or
+    case: ?search= is the page's search (its order, by name), paged by limit/offset, X-Total-Count the matches."""
+    from lojasync.stock.counts import count_stock
+
+    imported(app, 2300000096)   # "Camiseta Algodão P" (CAM-ALG-P) and "Caneca Cerâmica" (CAN-CER)
+    lines = [{"id": 1, "product_id": 501, "variant_id": 779, "name": "Brinde", "sku": None, "price": "160.00",
+              "quantity": 1}]
+    imported(app, 2300000097, products=lines)   # without SKU: id:N
+    count_stock(app.uow(), "CAN-CER", 5)
+    everything = {row["reference"]: row for row in api.get("/api/v1/stock").json()}
+    found = api.get("/api/v1/stock", params={"search": "ceramica"})   # no accent, as typed on the page
+    assert found.status_code == 200 and found.headers["x-total-count"] == "1"
+    assert found.json() == [everything["CAN-CER"]]   # the same row as the list's, fiscal data and all
+    brinde = next(ref for ref in everything if ref.startswith("id:"))
+    assert [row["reference"] for row in api.get("/api/v1/stock", params={"search": brinde}).json()] == [brinde]
+    # "CA" is in both SKUs: by name, as the page, a page of one at a time with the total of the matches.
+    pages = [api.get("/api/v1/stock", params={"search": "ca", "limit": 1, "offset": n}) for n in range(3)]
+    assert [[row["sku"] for row in p.json()] for p in pages] == [["CAM-ALG-P"], ["CAN-CER"], []]
+    assert {p.headers["x-total-count"] for p in pages} == {"2"}
+    nothing = api.get("/api/v1/stock", params={"search": "xícara"})
+    assert (nothing.json(), nothing.headers["x-total-count"]) == ([], "0")
+    blank = api.get("/api/v1/stock", params={"search": "  "})   # an empty search is no search: every product
+    assert (len(blank.json()), blank.headers["x-total-count"]) == (3, "3")
+    (parameter,) = [p for p in api.get("/api/v1/openapi.json").json()["paths"]["/api/v1/stock"]["get"]["parameters"]
+                    if p["name"] == "search"]
+    assert "sem acentos" in parameter["description"]
+
+
 def test_a_products_movements_go_page_by_page_with_the_whole_ledgers_balances(app, api):
     """GET /stock/movements answered a product's whole ledger at once (a year's sales: 30,000 movements), with no
     limit/offset as GET /stock and `stock movements --limit --page` have: now it pages, oldest first, each row's

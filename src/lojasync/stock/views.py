@@ -90,9 +90,18 @@ def stock_levels(uow: StockUnitOfWork) -> list[dict]:
     return counted_stock_levels(uow, None, 0)[0]
 
 
-def counted_stock_levels(uow: StockUnitOfWork, limit: int | None, offset: int) -> tuple[list[dict], int]:
+def counted_stock_levels(uow: StockUnitOfWork, limit: int | None, offset: int, search: str = ""
+                         ) -> tuple[list[dict], int]:
     """`limit` products from `offset` (by SKU, then id; without `limit`, all of them from `offset`), as
-    `stock_levels` gives them, and how many products there are in all (one transaction)."""
+    `stock_levels` gives them, and how many products there are in all (one transaction). With `search`, only those
+    the Estoque page's search finds (part of the SKU, of id:N or of the name, without regard to case or accents),
+    in its order (by name), and how many it finds."""
+    criteria = ProductFilter(text=search)
+    if criteria.words:
+        # The page's own search and paging, not a second one (`stock list` and GET /stock had none); its rows in
+        # this list's shape.
+        rows, matched, _ = stock_overview_page(uow, criteria, limit, offset)
+        return [{key: row[key] for key in LEVEL_KEYS} for row in rows], matched
     with uow:
         products = uow.products.list(limit, offset)
         # Without `limit` the whole ledger is summed at once (as `stock list` always did); a page reads only its
@@ -112,6 +121,9 @@ def counted_stock_levels(uow: StockUnitOfWork, limit: int | None, offset: int) -
 
 # A product's own fiscal data, as `fiscal_data.ProductFiscalData` names it (a test holds the two together).
 FISCAL_FIELDS = ("ncm", "cest", "origin", "unit", "gtin", "cfop")
+# A row of `stock list` and GET /stock, with or without a search.
+LEVEL_KEYS = ("product_id", "sku", "reference", "name", "quantity", "managed", "reserved", "available",
+              *FISCAL_FIELDS)
 
 
 def fiscal_fields(product: Product) -> dict:
@@ -184,7 +196,7 @@ def stock_overview_page(uow: StockUnitOfWork, criteria: ProductFilter, limit: in
                  "price": p.price, "quantity": stock.get(p.id, 0),
                  "managed": p.id in managed, "reserved": reserved.get(p.id, 0),
                  "available": max(stock.get(p.id, 0) - reserved.get(p.id, 0), 0) if p.id in managed else None,
-                 "created_by_store": p.created_by_store, "ncm": p.ncm}
+                 "created_by_store": p.created_by_store, **fiscal_fields(p)}
                 for p in products], matched, total
 
 

@@ -29,6 +29,7 @@ from lojasync.fiscal.services.views import document_orders, invoice_numbers
 from lojasync.shared.shell_words import command_with
 from lojasync.stock.adjustments import adjust_stock
 from lojasync.stock.counts import count_stock
+from lojasync.stock.product_filter import ProductFilter
 from lojasync.stock.views import counted_stock_levels, counted_stock_movements
 
 app = typer.Typer(help="Estoque.", no_args_is_help=True)
@@ -36,24 +37,32 @@ app = typer.Typer(help="Estoque.", no_args_is_help=True)
 
 @app.command("list")
 @friendly_errors
-def list_(page: PageOption = 1, limit: LimitOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:
+def list_(
+    search: Annotated[str, typer.Option("--search", metavar="TEXTO", help=(
+        "Parte do SKU ou do nome (sem acentos ou maiúsculas), ou id:N de um produto sem SKU, como a busca da "
+        "página Estoque; os encontrados vêm por nome."))] = "",
+    page: PageOption = 1, limit: LimitOption = None, fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
     """Estoque de cada produto (a soma das suas movimentações), o reservado por pedidos ainda sem NF-e ou venda
     simples confirmada, e se o ERP controla o estoque dele (o disponível é o que vai para a loja), em páginas."""
     # Pages for people, as GET /api/v1/stock and the Estoque page (review: a catalog of thousands of SKUs was printed
     # whole, with no --page or --limit to ask for less).
     size = per_page(limit, page, fmt is OutputFormat.JSON)
-    rows, total = counted_stock_levels(container().read_uow(), size, (page - 1) * size if size else 0)
+    rows, total = counted_stock_levels(container().read_uow(), size, (page - 1) * size if size else 0, search)
     if fmt is OutputFormat.JSON:
         print_json(rows)
         return
+    searched = bool(ProductFilter(text=search).words)
     pages = page_total(total, size)
     if not rows and total:
         console.print(page_caption(page, pages), highlight=False)
+    elif not rows and searched:
+        console.print("Nenhum produto com essa busca.", highlight=False)
     elif not rows:
         console.print("Nenhum produto cadastrado ainda: os produtos chegam com os pedidos da loja.", highlight=False)
     else:
         print_stock_levels(rows)
-        caption = page_caption(page, pages, "a mesma lista")
+        caption = page_caption(page, pages, "a mesma busca" if searched else "a mesma lista")
         if caption:
             console.print(caption, style="dim", highlight=False)
 

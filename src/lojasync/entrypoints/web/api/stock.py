@@ -68,14 +68,19 @@ class MovementOut(ApiModel):
 @router.get("", response_model=list[StockLevelOut], summary="Estoque de cada produto, por SKU",
             responses=WITH_TOTAL)
 def levels(response: Response,
+           search: Annotated[str, Query(description=(
+               "Busca, como a da página Estoque: parte do SKU ou do nome do produto (sem acentos ou maiúsculas), "
+               "ou id:N de um produto sem SKU. Com ela, os encontrados vêm por nome (como na página), "
+               "limit e offset paginam os encontrados e X-Total-Count diz quantos são; vazia, todos os produtos."))
+           ] = "",
            limit: Annotated[WholeNumber | None, Query(ge=1, le=1000, description=(
-               "Quantos, por SKU; sem ele, todos (como sempre foi).")
+               "Quantos, por SKU (com search, por nome); sem ele, todos (como sempre foi).")
            )] = None,
            offset: Annotated[WholeNumber, Query(ge=0, le=LARGEST_ID, description=(
                "Quantos pular: a próxima página é offset + limit."))] = 0,
            app: Container = Depends(container)) -> list[StockLevelOut]:
     # Without limit every product, as before paging (as GET /receivables); the header either way.
-    rows, total = counted_stock_levels(app.read_uow(), limit, offset)
+    rows, total = counted_stock_levels(app.read_uow(), limit, offset, search)
     response.headers[TOTAL_HEADER] = str(total)
     return [StockLevelOut.model_validate(row) for row in rows]
 
