@@ -40,7 +40,7 @@ def body(shown: str) -> list[str]:
 
 
 COMMANDS = [  # command, rows, the column left out at 80 columns, where the caption says it is
-    (("stock", "list"), 2, "Controlado pelo ERP", "Disponível para a loja é —"),
+    (("stock", "list"), 2, "Controlado pelo ERP", "Disponível na loja é —"),
     (("stock", "movements", "CAM-ALG-P"), 3, "Motivo", "lojasync stock movements CAM-ALG-P --format json"),
     (("receivables", "list"), 2, "Documento", "lojasync orders show PEDIDO"),
 ]

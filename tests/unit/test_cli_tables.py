@@ -105,7 +105,7 @@ def shown_at(monkeypatch, capsys, width: int, printer) -> str:
 
 
 @pytest.mark.parametrize(("printer", "count", "dropped", "where"), [
-    (print_levels, len(LEVELS), "Controlado pelo ERP", "Disponível para a loja é —"),
+    (print_levels, len(LEVELS), "Controlado pelo ERP", "Disponível na loja é —"),
     (print_movements, len(MOVEMENTS), "Motivo", "lojasync stock movements CAF-ESP-MOI-MED --format json"),
     (print_receivables, len(RECEIVABLES), "Documento", "lojasync orders show PEDIDO"),
 ])
@@ -175,7 +175,7 @@ def test_a_sku_too_long_for_the_narrow_table_is_shown_whole_with_every_column(mo
     shown = capsys.readouterr().out
     assert all(len(line.rstrip()) <= 80 for line in shown.splitlines())
     flat = " ".join(shown.split())
-    assert sku in flat and "Disponível para a loja 1.232" in flat and "Controlado pelo ERP não (fica com a loja)" in flat
+    assert sku in flat and "Disponível na loja 1.232" in flat and "Controlado pelo ERP não (fica com a loja)" in flat
 
 
 def test_a_list_of_orders_too_wide_for_the_terminal_keeps_every_value_whole(monkeypatch, capsys):

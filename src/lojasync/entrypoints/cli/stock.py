@@ -69,19 +69,18 @@ def list_(
 
 def print_stock_levels(rows: list[dict]) -> None:
     """One product a line. A narrow terminal (80 columns) gets the table without "Controlado pelo ERP", which the
-    dash in "Disponível para a loja" already says, and long names cut with "…" (the SKU names the product)."""
+    dash in "Disponível na loja" already says, and long names cut with "…" (the SKU names the product)."""
     quantity = {"justify": "right", "no_wrap": True}
     columns: list[str | Column] = [
         Column("SKU", no_wrap=True), Column("Produto", cut=True, min_width=16), Column("Estoque", **quantity),
-        Column("Reservado", **quantity), Column("Disponível para a loja", **quantity),
+        Column("Reservado", **quantity), Column("Disponível na loja", **quantity),
         Column("Controlado pelo ERP", no_wrap=True)]
     table_fitting("Estoque", columns,
                   [[escape(formats.product_cell(r["sku"], r["product_id"])), escape(r["name"]),
                     formats.number(r["quantity"]), formats.number(r["reserved"]),
                     formats.number(r["available"]) if r["managed"] else "—",
                     "sim" if r["managed"] else "não (fica com a loja)"] for r in rows],
-                  "Controlado pelo ERP",
-                  "não onde Disponível para a loja é — (o estoque fica com a loja), sim nos outros")
+                  "Controlado pelo ERP", "não onde Disponível na loja é — (o estoque fica com a loja), sim nos outros")
 
 
 @app.command("count")
