@@ -390,6 +390,9 @@ def test_an_address_with_a_trailing_slash_says_the_one_without_it(api, web):  # 
     assert deleted.json()["resolucao"] == ("Use /api/v1/orders, sem a barra no fim. Nesse endereço, DELETE não é "
                                            "permitido: use GET ou HEAD.")
     assert api.delete("/api/v1/orders").headers["allow"] == "GET, HEAD"
+    # Three methods read as a list in Portuguese ("GET, HEAD ou POST"), not "GET ou HEAD ou POST".
+    voided = api.put("/api/v1/number-voids/", follow_redirects=False)
+    assert voided.json()["resolucao"].endswith("Nesse endereço, PUT não é permitido: use GET, HEAD ou POST.")
 
     page = web.get("/pedidos/?pagina=2", follow_redirects=False)
     assert page.status_code == 307 and page.headers["location"] == "/pedidos?pagina=2"

@@ -188,6 +188,13 @@ def _with_head(allowed: str) -> str:
 _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
+def _one_of(allowed: str) -> str:
+    """The methods as a person lists them: "GET ou HEAD", three as "GET, HEAD ou POST" (review: the 404 of
+    PUT /api/v1/number-voids/ said "use GET ou HEAD ou POST")."""
+    methods = [m.strip() for m in allowed.split(",") if m.strip()]
+    return " ou ".join(filter(None, (", ".join(methods[:-1]), methods[-1])))
+
+
 def _allowed_here(request: Request) -> str | None:
     """Every method some route takes at this address: Starlette's 405 names only the first route the path matched
     (review: PUT /api/v1/number-voids said "Allow: POST", and GET there works)."""
@@ -250,7 +257,7 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
             if (allowed := _allowed_at(request, twin)) is not None:
                 # Review: DELETE /api/v1/orders/ was sent to /api/v1/orders, which then answered 405: both at once.
                 resolution += (f" Nesse endereço, {request.method} não é permitido: use "
-                               f"{_with_head(allowed).replace(', ', ' ou ')}.")
+                               f"{_one_of(_with_head(allowed))}.")
             return api_error("web.not_found", f"Endereço com barra no fim: {request.url.path}.", resolution, 404,
                              headers)
         return without_slash_redirect(request, twin, headers)
