@@ -9,6 +9,7 @@ import time
 from lojasync.entrypoints.web.pages import orders as orders_pages
 from lojasync.nuvemshop.services.import_orders import import_order
 from lojasync.nuvemshop.services.import_policy import ImportPolicy
+from lojasync.nuvemshop.services.stores import list_stores, set_store_enabled
 from lojasync.sales.history import ProcessedBy
 from lojasync.sales.tracking import record_tracking
 from lojasync.sales.views import show_order
@@ -127,6 +128,16 @@ def test_an_empty_list_with_a_store_waits_for_its_orders(app, logged_in, store_i
     empty = text_of(logged_in.get("/pedidos").text)
     assert "Nenhum pedido ainda: os pedidos da loja aparecem aqui assim que chegam." in empty
     assert "nenhuma loja conectada" not in empty
+
+
+def test_an_empty_list_with_only_a_disabled_store_says_to_reactivate_it(app, logged_in, store_id):
+    """Review: with the only store disabled (nothing more is imported from it) the list still said the orders
+    "aparecem aqui assim que chegam"; it points to Reativar in Integração."""
+    (store,) = list_stores(app.read_uow())
+    set_store_enabled(app.uow(), store.external_id, False)
+    empty = text_of(logged_in.get("/pedidos").text)
+    assert "nenhuma loja ativa: reative a loja em Integração" in empty
+    assert "aparecem aqui assim que chegam" not in empty
 
 
 def test_pages_need_a_login(web):

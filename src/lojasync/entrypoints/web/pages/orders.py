@@ -75,9 +75,12 @@ def _orders_context(request: Request) -> dict:
         error = exc
         result = search_store_orders(container.read_uow(), criteria, None, query.pagina, PER_PAGE)
     # An empty list with no store connected says where orders come from (first-day walk: "aparecem aqui assim que
-    # chegam", and nothing would ever come).
-    no_store = not result.total and not list_stores(container.read_uow())
+    # chegam", and nothing would ever come); with every store disabled none comes either (review).
+    stores = list_stores(container.read_uow()) if not result.total else []
+    no_store = not result.total and not stores
+    no_active_store = bool(stores) and not any(store.active for store in stores)
     return {"query": query, "result": result, "list_error": error, "badges": STATUS_BADGES, "no_store": no_store,
+            "no_active_store": no_active_store,
             "poll_seconds": POLL_SECONDS, "table_url": f"/pedidos/tabela?{query.query_string(pagina=query.pagina)}",
             "list_query": query.query_string(pagina=query.pagina)}
 
