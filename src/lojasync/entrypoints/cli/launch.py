@@ -16,9 +16,9 @@ def main() -> None:
     except KeyboardInterrupt:
         print("Interrompido.", file=sys.stderr, flush=True)
         # os._exit, not SystemExit: when the Ctrl+C lands inside code an imported module runs through CPython's
-        # PyRun_* (a C extension's start-up), the interpreter marks it "unhandled" even though it is caught here,
-        # and at exit kills itself with SIGINT (-2, which a shell or a supervisor reads as a crash). Nothing is
-        # open yet (no database, no file), so there is nothing to finalise.
+        # PyRun_* (exec of a string, as namedtuple() and @dataclass do), the interpreter marks it "unhandled" even
+        # though it is caught here, and at exit kills itself with SIGINT (-2, which a shell or a supervisor reads as
+        # a crash). Nothing is open yet (no database, no file), so there is nothing to finalise.
         sys.stdout.flush()
         os._exit(INTERRUPTED)
     run()
