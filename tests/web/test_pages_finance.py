@@ -497,6 +497,14 @@ def test_the_order_page_says_what_its_receivables_are_and_links_to_them(logged_i
     assert f'href="/financeiro?pedido={order_number}"' in logged_in.get(f"/pedidos/{order_number}").text
 
 
+def test_an_order_whose_receivables_are_all_cancelled_says_so_without_a_zero_total(logged_in, app, order_number):
+    """review: the line read "Contas a receber: 0, R$ 0,00 (3 canceladas, fora do total)"."""
+    (sale,) = [r for r in list_receivables(app.uow()) if r["order_number"] == order_number][:1]
+    cancel_sale(app.uow(), int(sale["document_id"]))
+    page = text_of(logged_in.get(f"/pedidos/{order_number}").text)
+    assert "Contas a receber: 3 canceladas." in page and "R$ 0,00" not in page
+
+
 def test_an_order_without_receivables_does_not_link_to_the_financeiro(logged_in, app):
     number = import_order(app.uow(), make_store(app), order_payload(id=2300000009), ImportPolicy()).order_number
     html = logged_in.get(f"/pedidos/{number}").text

@@ -91,6 +91,8 @@ def receivables_words(listing: ReceivableList) -> str | None:
     if overdue:
         parts.append(f"{overdue} vencida" + ("s" if overdue > 1 else ""))
     cancelled = listing.totals[Situation.CANCELLED]["count"]
+    if cancelled and not listing.count:   # review: "Contas a receber: 0, R$ 0,00 (2 canceladas, fora do total)"
+        return f"Contas a receber: {formats.number(cancelled)} cancelada" + ("s" if cancelled > 1 else "")
     if cancelled:
         parts.append(f"{cancelled} cancelada" + ("s" if cancelled > 1 else "") + ", fora do total")
     return (f"Contas a receber: {formats.number(listing.count)}, {formats.money(listing.total)}"
