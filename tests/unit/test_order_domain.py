@@ -338,14 +338,6 @@ def test_is_processed_and_attention_flags():
     assert "depois de processado (NF-e autorizada)" in reason and "situação na loja: cancelado" in reason
     assert "aqui seria Cancelado" in reason and "Nada foi desfeito automaticamente" in reason
     assert "total R$ 160,00." in reason                         # pt-BR money, not Decimal's "160.00"
-    # The document it was processed by, as the first sentence names it (journey: "cancele a venda simples", then
-    # "cancele a NF-e ou a venda").
-    assert reason.endswith("confira e, se for o caso, cancele a NF-e.")
-    sold = stored(Order())
-    sold.mark_processed(ProcessedBy.SIMPLE_SALE)
-    said = sold.flag_store_change(order_data(status=OrderStatus.CANCELLED), "cancelled", "paid", Actor.WEBHOOK)
-    assert said.startswith("Pedido cancelado na loja: cancele a venda simples. ")
-    assert said.endswith("confira e, se for o caso, cancele a venda simples.") and "NF-e" not in said
     (event,) = order.pull_events()
     assert isinstance(event, StoreChangeFlagged)
     assert event.params() == {"origin_number": "153", "processed_by": "nfe", "store_status": "cancelled",

@@ -52,14 +52,6 @@ def store_state_label(kind: str, value: str | None) -> str | None:
     return STORE_STATE_VALUE_LABELS.get(kind, {}).get(value, value)
 
 
-def _document_of(processed_by: Any) -> str:
-    """The document the order was processed by, as "cancele ..." names it (review: the store cancellation's warning
-    said "cancele a venda simples" and the entry beside it "cancele a NF-e ou a venda"); both for an entry
-    without it."""
-    documents = {ProcessedBy.NFE.value: "a NF-e", ProcessedBy.SIMPLE_SALE.value: "a venda simples"}
-    return documents.get(processed_by, "a NF-e ou a venda simples")
-
-
 def _label(kind: type, value: Any) -> str:
     """The Portuguese label of a stored code; an unknown code (written by a newer version) as it is."""
     try:
@@ -154,7 +146,10 @@ _TEXTS: dict[HistoryType, _Renderer] = {
         f"pagamento: {store_state_label('payment_status', p.get('payment_status')) or '?'}; "
         + (f"aqui seria {_label(OrderStatus, p.get('would_be'))}, " if p.get("would_be") else "")
         + f"total {_money(n, p.get('total'))}{_held_fields(p.get('fields'))}. Nada foi desfeito automaticamente: "
-        f"confira e, se for o caso, cancele {_document_of(p.get('processed_by'))}."),
+        # Both documents named: this text is also an order's pending reason, which moves from a venda simples
+        # cancelled to the NF-e SEFAZ authorised late that stands (`fiscal.effects._store_cancellation_now_of`);
+        # the first sentence says which (CI caught "cancele a venda simples" left on the NF-e's reason).
+        "confira e, se for o caso, cancele a NF-e ou a venda."),
     HistoryType.STORE_UPDATE: lambda p, n: (
         "A loja atualizou o pedido já processado sem mudar situação, itens ou total: "
         + "; ".join(render_change(c, n) for c in p.get("changes", [])) + "."),
